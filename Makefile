@@ -1,0 +1,43 @@
+# Everything runs in a virtual environment in .venv, made on first use from requirements-dev.txt.
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+NBS := $(wildcard nbs/*.ipynb)
+
+.PHONY: docs test export outputs clean-nbs sync-check
+
+$(VENV)/.installed: requirements-dev.txt setup.py settings.ini
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+# The main job: export the package from the notebooks, execute every notebook, build the package.
+docs: $(VENV)/.installed
+	$(BIN)/nbdev_export
+	$(BIN)/nbdev_test --n_workers 2
+	$(PY) tools/readme.py --check
+	$(PY) -m build --outdir dist . >/dev/null
+	@ls dist
+
+# The whole test suite (it executes every notebook too).
+test: $(VENV)/.installed
+	$(PY) -m pytest
+
+export: $(VENV)/.installed
+	$(BIN)/nbdev_export
+
+# Re-execute the notebooks, saving their outputs (plots), then clean them and regenerate README.md.
+outputs: $(VENV)/.installed
+	$(BIN)/nbdev_export
+	cd nbs && for nb in $(notdir $(NBS)); do ../$(BIN)/exec_nb --exc_stop $$nb --dest $$nb || exit 1; done
+	$(BIN)/nbdev_clean
+	$(PY) tools/readme.py
+
+# Fail if exporting or cleaning the notebooks would change a committed file.
+sync-check: $(VENV)/.installed
+	$(BIN)/nbdev_export
+	$(BIN)/nbdev_clean
+	$(PY) tools/readme.py --check
+	@test -z "$$(git status --porcelain)" || { git status --porcelain; echo "exporting or cleaning the notebooks changed the files above"; exit 1; }

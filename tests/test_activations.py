@@ -1,0 +1,81 @@
+"""Every exported activation, swept over what the notebooks test at one point: other hyperparameters,
+float64, hyperparameter arrays and dtypes, and every invalid hyperparameter."""
+import inspect
+import numpy as np
+import jax, jax.numpy as jnp
+import pytest
+import spyx_axn as axn
+from spyx_axn.core import SpikeFunction
+from spyx_axn.testing import check_activation, grad, grid
+from conftest import run_python
+
+def factories():
+    "Every public factory whose defaults build an activation, with its hyperparameters' defaults."
+    out = {}
+    for name in axn.__all__:
+        f = getattr(axn, name)
+        params = inspect.signature(f).parameters.values() if inspect.isfunction(f) else None
+        if params and all(p.default is not p.empty or p.kind == p.VAR_KEYWORD for p in params) \
+                and isinstance(f(), SpikeFunction):
+            out[name] = {p.name: p.default for p in inspect.signature(f).parameters.values()
+                         if p.default is not inspect.Parameter.empty and isinstance(p.default, (int, float))}
+    return out
+
+FACTORIES = factories()
+HYPER = [(f, h) for f, hs in FACTORIES.items() for h in hs]
+
+def test_every_seed_factory_found():
+    assert {'custom', 'superspike', 'arctan', 'boxcar', 'tanh', 'triangular'} <= set(FACTORIES)
+
+@pytest.mark.parametrize('factory,name', HYPER)
+@pytest.mark.parametrize('scale', [1e-3, 1e3])
+def test_contract_at_other_hyperparameters(factory, name, scale):
+    d = FACTORIES[factory][name]
+    check_activation(getattr(axn, factory)(**{name: d * scale}))
+
+@pytest.mark.parametrize('factory', FACTORIES)
+@pytest.mark.parametrize('dt', [jnp.float16, jnp.bfloat16, jnp.float32])
+def test_array_hyperparameters_keep_the_input_dtype(factory, dt):
+    "Hyperparameters given as float32 arrays, concrete or traced, do not promote the input's dtype."
+    hs = {n: jnp.float32(v) for n, v in FACTORIES[factory].items()}
+    x = jnp.asarray(grid()[::7].clip(-6e4, 6e4), dt)  # within float16's range
+    act = getattr(axn, factory)(**hs)
+    traced = jax.jit(lambda hs, x: grad(getattr(axn, factory)(**hs), x))(hs, x)
+    for g in (grad(act, x), traced, jax.jvp(act, (x,), (jnp.ones_like(x),))[1]):
+        assert g.dtype == dt and g.shape == x.shape
+    np.testing.assert_array_equal(traced, grad(act, x))
+
+@pytest.mark.parametrize('factory,name', HYPER)
+def test_invalid_hyperparameters_are_refused_by_name(factory, name):
+    f = getattr(axn, factory)
+    bad_values = [-1., float('inf'), float('nan'), np.array([1., -1.])] + ([0.] if name != 'height' else [])
+    for v in bad_values:
+        with pytest.raises(ValueError, match=rf"{factory}: {name} must be .* got {name}="):
+            f(**{name: v})
+    for v in ('1', None, True, 1j):
+        with pytest.raises(TypeError, match=rf"{factory}: {name} must be a real number"):
+            f(**{name: v})
+
+def test_traced_hyperparameters_are_never_checked():
+    "A traced value cannot be checked without breaking tracing: it is passed on, whatever its value."
+    for factory, hs in FACTORIES.items():
+        for name in hs:
+            g = jax.jit(lambda v: grad(getattr(axn, factory)(**{name: v}), 0.25))(-1.)
+            assert g.shape == ()
+
+def test_float64_under_x64():
+    "The whole contract again with jax_enable_x64, where float64 is one of the dtypes checked."
+    out = run_python("""
+import jax
+jax.config.update('jax_enable_x64', True)
+import jax.numpy as jnp, numpy as np, spyx_axn as axn
+from spyx_axn.testing import check_activation, check_formula, grad
+for name in ('custom', 'superspike', 'arctan', 'boxcar', 'tanh', 'triangular'):
+    check_activation(getattr(axn, name)())
+x = jnp.linspace(-3, 3, 601)
+assert grad(axn.superspike(), x).dtype == jnp.float64
+np.testing.assert_allclose(grad(axn.superspike(), x), 1 / (1 + 25 * np.abs(np.asarray(x)))**2, rtol=1e-14)
+np.testing.assert_allclose(grad(axn.tanh(3.), x), 1 / np.cosh(3 * np.asarray(x))**2, rtol=1e-13)
+print('ok')
+""")
+    assert out.strip() == 'ok'

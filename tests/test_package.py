@@ -1,0 +1,42 @@
+"The installed package: its public names, its import, and a wheel that needs nothing but jax."
+import subprocess, sys, venv
+from pathlib import Path
+import pytest
+from conftest import ROOT, run_python
+
+SEED = ['Activation', 'heaviside', 'custom', 'superspike', 'arctan', 'boxcar', 'tanh', 'triangular']
+
+def test_import_is_light_and_offline():
+    out = run_python("""
+import socket, sys
+def refuse(*a, **k): raise AssertionError('network use at import')
+socket.socket.connect = socket.socket.connect_ex = socket.create_connection = refuse
+import spyx_axn
+assert 'matplotlib' not in sys.modules, 'importing spyx_axn imported matplotlib'
+assert 'fastcore' not in sys.modules and 'nbdev' not in sys.modules
+print(sorted(spyx_axn.__all__))
+""")
+    assert all(n in out for n in SEED)
+
+def test_flat_api_like_spyx():
+    import spyx_axn as axn, jax, jax.numpy as jnp
+    for n in SEED: assert hasattr(axn, n), n
+    assert repr(axn.superspike()) == 'superspike(k=25)'
+    assert repr(axn.boxcar()) == 'boxcar(width=2, height=0.5)'
+    assert float(jax.grad(axn.superspike())(0.5)) == pytest.approx(0.00548697, rel=1e-6)
+
+def test_wheel_installs_with_jax_only(tmp_path):
+    "Build a wheel, install it into a new virtual environment with its dependencies, and use it."
+    subprocess.run([sys.executable, '-m', 'pip', 'wheel', '--no-deps', '-q', '-w', tmp_path / 'dist', ROOT], check=True)
+    wheel, = (tmp_path / 'dist').glob('spyx_axn-*.whl')
+    venv.create(tmp_path / 'env', with_pip=True)
+    py = tmp_path / 'env' / 'bin' / 'python'
+    subprocess.run([py, '-m', 'pip', 'install', '-q', wheel], check=True, capture_output=True)
+    freeze = subprocess.run([py, '-m', 'pip', 'freeze'], check=True, capture_output=True, text=True).stdout
+    installed = {line.split('==')[0].split(' @ ')[0].strip().lower() for line in freeze.splitlines()}
+    assert 'jax' in installed and 'spyx_axn' in installed or 'spyx-axn' in installed, installed
+    for dev in ('nbdev', 'fastcore', 'matplotlib', 'pytest', 'execnb'): assert dev not in installed, dev
+    out = subprocess.run([py, '-c', "import spyx_axn as axn, jax; print([repr(getattr(axn, n)()) for n in "
+                          "('superspike','arctan','boxcar','tanh','triangular','custom')], float(jax.grad(axn.tanh())(1.)))"],
+                         check=True, capture_output=True, text=True, cwd=tmp_path).stdout
+    assert 'superspike(k=25)' in out and '0.419974' in out

@@ -1,0 +1,28 @@
+"The committed module, notebooks and README are what exporting, cleaning and rendering the notebooks give."
+import shutil, subprocess, sys
+from pathlib import Path
+from conftest import ROOT
+
+BIN = Path(sys.executable).parent
+
+def copy_tree(dst: Path):
+    for name in ('nbs', 'spyx_axn', 'tools'): shutil.copytree(ROOT / name, dst / name)
+    for name in ('settings.ini', 'README.md'): shutil.copy(ROOT / name, dst / name)
+    return dst
+
+def files(d: Path, pattern: str):
+    return {p.relative_to(d): p.read_bytes() for p in sorted(d.rglob(pattern)) if '__pycache__' not in p.parts}
+
+def test_export_changes_nothing(tmp_path):
+    d = copy_tree(tmp_path)
+    subprocess.run([BIN / 'nbdev_export'], cwd=d, check=True)
+    assert files(d / 'spyx_axn', '*.py') == files(ROOT / 'spyx_axn', '*.py'), \
+        "spyx_axn/ differs from the export of nbs/: run `make export` and commit"
+
+def test_clean_changes_nothing(tmp_path):
+    d = copy_tree(tmp_path)
+    subprocess.run([BIN / 'nbdev_clean'], cwd=d, check=True)
+    assert files(d / 'nbs', '*.ipynb') == files(ROOT / 'nbs', '*.ipynb'), "notebooks are not clean: run `nbdev_clean`"
+
+def test_readme_is_rendered_index():
+    subprocess.run([sys.executable, ROOT / 'tools' / 'readme.py', '--check'], check=True)
