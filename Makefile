@@ -29,10 +29,12 @@ export: $(VENV)/.installed
 	$(BIN)/nbdev_export
 
 # Re-execute the notebooks, saving their outputs (plots), then clean them and regenerate README.md.
+# Export last: the module's cell references name the cell ids that executing and cleaning leave.
 outputs: $(VENV)/.installed
 	$(BIN)/nbdev_export
 	cd nbs && for nb in $(notdir $(NBS)); do ../$(BIN)/exec_nb --exc_stop $$nb --dest $$nb || exit 1; done
 	$(BIN)/nbdev_clean
+	$(BIN)/nbdev_export
 	$(PY) tools/readme.py
 
 # Fail if exporting or cleaning the notebooks would change a committed file.

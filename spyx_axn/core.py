@@ -5,18 +5,18 @@
 # %% auto #0
 __all__ = ['Activation', 'heaviside', 'SpikeFunction', 'straight_through', 'custom']
 
-# %% ../nbs/00_core.ipynb #7eb73045
+# %% ../nbs/00_core.ipynb #35aba3e8
 from functools import partial
 from typing import Callable
 import numpy as np
 import jax
 import jax.numpy as jnp
 
-# %% ../nbs/00_core.ipynb #f82a2ac8
+# %% ../nbs/00_core.ipynb #63e16eec
 Activation = Callable[[jax.Array], jax.Array]
 "Type alias of an activation: membrane potential minus threshold in, spikes of the same shape and dtype out."
 
-# %% ../nbs/00_core.ipynb #6c45fe58
+# %% ../nbs/00_core.ipynb #817527fd
 def heaviside(x: jax.Array, # membrane potential minus threshold
              ) -> jax.Array: # 1 where `x > 0`, else 0, in `x`'s dtype and shape
     "The Heaviside step: a spike wherever `x` is positive."
@@ -26,7 +26,7 @@ def heaviside(x: jax.Array, # membrane potential minus threshold
     inf = jax.lax.bitcast_convert_type(jnp.array(jnp.inf, x.dtype), bits.dtype)
     return ((bits > 0) & (bits <= inf)).astype(x.dtype)
 
-# %% ../nbs/00_core.ipynb #c02a390e
+# %% ../nbs/00_core.ipynb #ac08bf4e
 def _is_traced(v): return isinstance(v, jax.core.Tracer)
 
 def _hyperparameter(fn:str, # name of the factory, for the message
@@ -49,7 +49,7 @@ def _hyperparameter(fn:str, # name of the factory, for the message
         raise ValueError(f"{fn}: {name} must be {rule} and finite, got {name}={value!r}.")
     return value
 
-# %% ../nbs/00_core.ipynb #455d107d
+# %% ../nbs/00_core.ipynb #455f1425
 def _compute_dtype(dtype): return jnp.promote_types(dtype, jnp.float32)
 
 def _surrogate(bwd, x, params):
@@ -76,7 +76,7 @@ def _spike_jvp(fwd, bwd, primals, tangents):
 _apply = jax.jit(_spike, static_argnums=(0, 1))
 _apply_surrogate = jax.jit(_surrogate, static_argnums=0)
 
-# %% ../nbs/00_core.ipynb #178a40d2
+# %% ../nbs/00_core.ipynb #c6deceea
 def _key(v):
     "A hashable stand-in for a hyperparameter: its value when concrete, its identity when traced."
     if _is_traced(v): return ('traced', id(v))
@@ -96,7 +96,7 @@ def _as_input(who, x):
     except TypeError: raise TypeError(f"{who}: the input must be a number or an array of numbers, "
                                       f"got {type(x).__name__}.") from None
 
-# %% ../nbs/00_core.ipynb #15de36cf
+# %% ../nbs/00_core.ipynb #e620f516
 class SpikeFunction:
     "A spike activation: `fwd` in the forward pass, the surrogate `bwd(x, **hyperparameters)` in the backward pass."
     def __init__(self, name:str, bwd:Callable, fwd:Callable=heaviside, **hyperparameters):
@@ -121,12 +121,12 @@ class SpikeFunction:
     def __eq__(self, other): return isinstance(other, SpikeFunction) and self._id() == other._id()
     def __hash__(self): return hash(self._id())
 
-# %% ../nbs/00_core.ipynb #1d4e19d9
+# %% ../nbs/00_core.ipynb #9a480669
 def straight_through(x:jax.Array) -> jax.Array:
     "The straight-through surrogate: gradient 1 everywhere, as if the step were the identity."
     return jnp.ones_like(x)
 
-# %% ../nbs/00_core.ipynb #5b34785c
+# %% ../nbs/00_core.ipynb #44c04983
 def custom(bwd:Callable=straight_through, # surrogate derivative: `bwd(x, **hyperparameters)` returns g(x)
            fwd:Callable=heaviside, # forward function; the Heaviside step by default
            *,

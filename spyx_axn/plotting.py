@@ -5,13 +5,13 @@
 # %% auto #0
 __all__ = ['plot']
 
-# %% ../nbs/02_plotting.ipynb #abfb14d9
+# %% ../nbs/02_plotting.ipynb #6143807c
 import numpy as np
 import jax
 import jax.numpy as jnp
 from .core import SpikeFunction
 
-# %% ../nbs/02_plotting.ipynb #9efbd101
+# %% ../nbs/02_plotting.ipynb #0a218284
 def plot(acts:list[SpikeFunction], # activations whose surrogates are drawn
          labels:list[str]|None=None, # legend entries; each activation's repr by default
          xlim:tuple[float, float]=(-2., 2.), # range of x

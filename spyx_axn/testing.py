@@ -5,18 +5,18 @@
 # %% auto #0
 __all__ = ['grad', 'grid', 'check_formula', 'area', 'check_peak_area', 'check_factory', 'check_activation']
 
-# %% ../nbs/01_testing.ipynb #5b71ca94
+# %% ../nbs/01_testing.ipynb #357bae7e
 import numpy as np
 import jax
 import jax.numpy as jnp
 from .core import SpikeFunction, custom
 
-# %% ../nbs/01_testing.ipynb #9c2e602e
+# %% ../nbs/01_testing.ipynb #3c6efc56
 def grad(act:SpikeFunction, x:jax.Array) -> jax.Array:
     r"Elementwise gradient of `act` at `x` as reverse mode computes it: $\partial \sum_i act(x_i) / \partial x$."
     return jax.grad(lambda x: act(x).sum())(jnp.asarray(x))
 
-# %% ../nbs/01_testing.ipynb #4c4b29ac
+# %% ../nbs/01_testing.ipynb #c0e51682
 def grid(*breakpoints:float, # points where the surrogate changes form, tested exactly and next to
          lim:float=3., # the grid covers [-lim, lim] densely...
         ) -> np.ndarray: # ...plus tiny, large and extreme values, as float32
@@ -27,7 +27,7 @@ def grid(*breakpoints:float, # points where the surrogate changes form, tested e
     pts = np.concatenate([np.linspace(-lim, lim, 1201), far, -far, [0.], near, -near])
     return np.unique(pts.astype(np.float32))
 
-# %% ../nbs/01_testing.ipynb #91e45e42
+# %% ../nbs/01_testing.ipynb #a0a1ec17
 def check_formula(act:SpikeFunction, # the activation under test
                   formula, # g(x) transcribed in NumPy: float64 array in, float64 array out
                   xs:np.ndarray|None=None, # points to compare at; `grid()` by default
@@ -39,7 +39,7 @@ def check_formula(act:SpikeFunction, # the activation under test
     np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, err_msg=f"jax.grad of {act!r} != the formula")
     np.testing.assert_array_equal(np.asarray(act.surrogate(xs)), got, err_msg=f"{act!r}.surrogate != jax.grad")
 
-# %% ../nbs/01_testing.ipynb #c1f751ac
+# %% ../nbs/01_testing.ipynb #6b23a82e
 def area(act:SpikeFunction, lim:float=1e6, n:int=400_001) -> float:
     r"$\int g$ by the trapezoid rule on a grid geometric in $|x|$ from $10^{-9}$ to `lim`."
     pos = np.geomspace(1e-9, lim, n // 2).astype(np.float32)
@@ -58,7 +58,7 @@ def check_peak_area(act:SpikeFunction, # the activation under test
         xs = grid()
         np.testing.assert_array_equal(grad(act, xs), grad(act, -xs), err_msg=f"{act!r} is not symmetric")
 
-# %% ../nbs/01_testing.ipynb #4182c4a2
+# %% ../nbs/01_testing.ipynb #961bc300
 def check_factory(factory, # a factory such as `superspike`
                   xs:np.ndarray|None=None, # points to compare at; `grid()` by default
                   **alternatives): # for each hyperparameter, a value other than its default
@@ -74,7 +74,7 @@ def check_factory(factory, # a factory such as `superspike`
         swept = jax.vmap(lambda v: grad(factory(**{name: v}), xs))(jnp.array([default, alt], jnp.float32))
         np.testing.assert_allclose(swept, np.stack([base, want]), rtol=1e-6, atol=1e-30, err_msg=f"vmap over {name}")
 
-# %% ../nbs/01_testing.ipynb #1da1afbd
+# %% ../nbs/01_testing.ipynb #db7a9755
 def _dtypes():
     return (jnp.float16, jnp.bfloat16, jnp.float32) + ((jnp.float64,) if jax.config.jax_enable_x64 else ())
 

@@ -5,17 +5,17 @@
 # %% auto #0
 __all__ = ['arctan']
 
-# %% ../../nbs/11_arctan.ipynb #8b8640ef
+# %% ../../nbs/11_arctan.ipynb #5ebc6f49
 import jax
 import jax.numpy as jnp
 from ..core import SpikeFunction, custom, _hyperparameter
 
-# %% ../../nbs/11_arctan.ipynb #67c0dd09
+# %% ../../nbs/11_arctan.ipynb #e859ce77
 def _arctan(x, k):
     r"$1/(\pi(1+(k\pi x)^2))$"
     return 1 / (jnp.pi * (1 + (k * jnp.pi * x)**2))
 
-# %% ../../nbs/11_arctan.ipynb #8554c0b3
+# %% ../../nbs/11_arctan.ipynb #43c82101
 def arctan(k:float=2, # slope: larger is narrower; positive and finite
           ) -> SpikeFunction:
     r"Heaviside forward; backward $1/(\pi(1+(k\pi x)^2))$, the derivative of $\arctan(k\pi x)/(k\pi^2)$."

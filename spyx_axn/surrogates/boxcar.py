@@ -5,17 +5,17 @@
 # %% auto #0
 __all__ = ['boxcar']
 
-# %% ../../nbs/12_boxcar.ipynb #f2ebcfc1
+# %% ../../nbs/12_boxcar.ipynb #c31abe89
 import jax
 import jax.numpy as jnp
 from ..core import SpikeFunction, custom, _hyperparameter
 
-# %% ../../nbs/12_boxcar.ipynb #8eb3f8ee
+# %% ../../nbs/12_boxcar.ipynb #e02313ff
 def _boxcar(x, width, height):
     r"$\mathrm{height}$ if $|x| \le \mathrm{width}/2$, else $0$"
     return jnp.where(jnp.abs(x) <= width / 2, height, jnp.zeros_like(x))
 
-# %% ../../nbs/12_boxcar.ipynb #0dbb5d27
+# %% ../../nbs/12_boxcar.ipynb #a676a3a4
 def boxcar(width:float=2, # total width of the window, centred on the threshold; positive and finite
            height:float=0.5, # gradient inside the window; non-negative and finite
           ) -> SpikeFunction:

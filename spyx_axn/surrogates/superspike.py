@@ -5,17 +5,17 @@
 # %% auto #0
 __all__ = ['superspike']
 
-# %% ../../nbs/10_superspike.ipynb #e035229e
+# %% ../../nbs/10_superspike.ipynb #8e02a774
 import jax
 import jax.numpy as jnp
 from ..core import SpikeFunction, custom, _hyperparameter
 
-# %% ../../nbs/10_superspike.ipynb #a90b22fe
+# %% ../../nbs/10_superspike.ipynb #966e0166
 def _superspike(x, k):
     "$1/(1+k|x|)^2$"
     return jnp.square(1 / (1 + k * jnp.abs(x)))
 
-# %% ../../nbs/10_superspike.ipynb #ca4cb0d5
+# %% ../../nbs/10_superspike.ipynb #30b6e201
 def superspike(k:float=25, # slope: larger is narrower; positive and finite
               ) -> SpikeFunction:
     "Heaviside forward; backward $1/(1+k|x|)^2$, the SuperSpike fast-sigmoid derivative."

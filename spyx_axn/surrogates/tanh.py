@@ -5,18 +5,18 @@
 # %% auto #0
 __all__ = ['tanh']
 
-# %% ../../nbs/13_tanh.ipynb #b947c7d0
+# %% ../../nbs/13_tanh.ipynb #7274c7c1
 import jax
 import jax.numpy as jnp
 from ..core import SpikeFunction, custom, _hyperparameter
 
-# %% ../../nbs/13_tanh.ipynb #8553cb86
+# %% ../../nbs/13_tanh.ipynb #22a92656
 def _tanh(x, k):
     r"$\mathrm{sech}^2(kx)$"
     e = jnp.exp(-2 * k * jnp.abs(x))
     return 4 * e / (1 + e)**2
 
-# %% ../../nbs/13_tanh.ipynb #27e67b9a
+# %% ../../nbs/13_tanh.ipynb #1e7eb4cc
 def tanh(k:float=1, # slope: larger is narrower; positive and finite
         ) -> SpikeFunction:
     r"Heaviside forward; backward $4/(e^{-kx}+e^{kx})^2 = \mathrm{sech}^2(kx)$, the derivative of $\tanh(kx)/k$."

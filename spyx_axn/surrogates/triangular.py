@@ -5,17 +5,17 @@
 # %% auto #0
 __all__ = ['triangular']
 
-# %% ../../nbs/14_triangular.ipynb #ec6f7362
+# %% ../../nbs/14_triangular.ipynb #ec35492e
 import jax
 import jax.numpy as jnp
 from ..core import SpikeFunction, custom, _hyperparameter
 
-# %% ../../nbs/14_triangular.ipynb #5eb8dfcf
+# %% ../../nbs/14_triangular.ipynb #f9c2e4af
 def _triangular(x, k):
     r"$\max(0, 1-|kx|)$"
     return jnp.maximum(0, 1 - jnp.abs(k * x))
 
-# %% ../../nbs/14_triangular.ipynb #c804211d
+# %% ../../nbs/14_triangular.ipynb #7806bf6a
 def triangular(k:float=2, # slope: the support is |x| <= 1/k; positive and finite
               ) -> SpikeFunction:
     r"Heaviside forward; backward $\max(0, 1-|kx|)$, a triangle of height 1 and half-width $1/k$."
