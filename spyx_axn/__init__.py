@@ -7,6 +7,14 @@ from .surrogates.arctan import arctan
 from .surrogates.boxcar import boxcar
 from .surrogates.tanh import tanh
 from .surrogates.triangular import triangular
+from .surrogates.sigmoid import sigmoid
+from .surrogates.unit_arctan import unit_arctan
+from .surrogates.softsign import softsign
+from .surrogates.erf import erf
+from .surrogates.multi_gaussian import multi_gaussian
+from .surrogates.exponential import exponential
+from .surrogates.unit_exponential import unit_exponential
 
 __all__ = ['Activation', 'SpikeFunction', 'heaviside', 'custom',
-           'superspike', 'arctan', 'boxcar', 'tanh', 'triangular']
+           'superspike', 'arctan', 'boxcar', 'tanh', 'triangular',
+           'sigmoid', 'unit_arctan', 'softsign', 'erf', 'multi_gaussian', 'exponential', 'unit_exponential']
