@@ -7,6 +7,15 @@ from .surrogates.arctan import arctan
 from .surrogates.boxcar import boxcar
 from .surrogates.tanh import tanh
 from .surrogates.triangular import triangular
+from .surrogates.piecewise_quadratic import piecewise_quadratic
+from .surrogates.q_pseudospike import q_pseudospike
+from .surrogates.s2nn import s2nn
+from .surrogates.piecewise_leaky_relu import piecewise_leaky_relu
+from .surrogates.circ import circ
+from .surrogates.straight_through import straight_through
+from .registry import available, get, config, describe
 
 __all__ = ['Activation', 'SpikeFunction', 'heaviside', 'custom',
-           'superspike', 'arctan', 'boxcar', 'tanh', 'triangular']
+           'superspike', 'arctan', 'boxcar', 'tanh', 'triangular',
+           'piecewise_quadratic', 'q_pseudospike', 's2nn', 'piecewise_leaky_relu', 'circ', 'straight_through',
+           'available', 'get', 'config', 'describe']
