@@ -14,7 +14,16 @@ from .surrogates.erf import erf
 from .surrogates.multi_gaussian import multi_gaussian
 from .surrogates.exponential import exponential
 from .surrogates.unit_exponential import unit_exponential
+from .surrogates.piecewise_quadratic import piecewise_quadratic
+from .surrogates.q_pseudospike import q_pseudospike
+from .surrogates.s2nn import s2nn
+from .surrogates.piecewise_leaky_relu import piecewise_leaky_relu
+from .surrogates.circ import circ
+from .surrogates.straight_through import straight_through
+from .registry import available, get, config, describe
 
 __all__ = ['Activation', 'SpikeFunction', 'heaviside', 'custom',
            'superspike', 'arctan', 'boxcar', 'tanh', 'triangular',
-           'sigmoid', 'unit_arctan', 'softsign', 'erf', 'multi_gaussian', 'exponential', 'unit_exponential']
+           'sigmoid', 'unit_arctan', 'softsign', 'erf', 'multi_gaussian', 'exponential', 'unit_exponential',
+           'piecewise_quadratic', 'q_pseudospike', 's2nn', 'piecewise_leaky_relu', 'circ', 'straight_through',
+           'available', 'get', 'config', 'describe']

@@ -16,7 +16,7 @@ def factories():
     for name in axn.__all__:
         f = getattr(axn, name)
         params = inspect.signature(f).parameters.values() if inspect.isfunction(f) else None
-        if params and all(p.default is not p.empty or p.kind == p.VAR_KEYWORD for p in params) \
+        if params is not None and all(p.default is not p.empty or p.kind == p.VAR_KEYWORD for p in params) \
                 and isinstance(f(), SpikeFunction):
             out[name] = {p.name: p.default for p in inspect.signature(f).parameters.values()
                          if p.default is not inspect.Parameter.empty and isinstance(p.default, (int, float))}
@@ -25,14 +25,22 @@ def factories():
 FACTORIES = factories()
 HYPER = [(f, h) for f, hs in FACTORIES.items() for h in hs]
 
+# Hyperparameters whose domain is not (0, inf) or [0, inf): the values the sweep uses instead of the
+# default times 1e-3 and 1e3, and further values that must be refused.
+OTHER_VALUES = {('q_pseudospike', 'alpha'): {1e-3: 1 + 1e-3, 1e3: 2e3}}
+ALSO_INVALID = {('q_pseudospike', 'alpha'): [1., 0.5]}
+
 def test_every_seed_factory_found():
     assert {'custom', 'superspike', 'arctan', 'boxcar', 'tanh', 'triangular'} <= set(FACTORIES)
+
+def test_every_registered_factory_found():
+    assert set(axn.available()) | {'custom'} == set(FACTORIES)
 
 @pytest.mark.parametrize('factory,name', HYPER)
 @pytest.mark.parametrize('scale', [1e-3, 1e3])
 def test_contract_at_other_hyperparameters(factory, name, scale):
     d = FACTORIES[factory][name]
-    check_activation(getattr(axn, factory)(**{name: d * scale}))
+    check_activation(getattr(axn, factory)(**{name: OTHER_VALUES.get((factory, name), {}).get(scale, d * scale)}))
 
 @pytest.mark.parametrize('factory', FACTORIES)
 @pytest.mark.parametrize('dt', [jnp.float16, jnp.bfloat16, jnp.float32])
@@ -53,7 +61,8 @@ def zero_allowed(factory, name):
 @pytest.mark.parametrize('factory,name', HYPER)
 def test_invalid_hyperparameters_are_refused_by_name(factory, name):
     f = getattr(axn, factory)
-    bad_values = [-1., float('inf'), float('nan'), np.array([1., -1.])] + ([] if zero_allowed(factory, name) else [0.])
+    bad_values = [-1., float('inf'), float('nan'), np.array([1., -1.])] + ([] if zero_allowed(factory, name) else [0.]) \
+        + ALSO_INVALID.get((factory, name), [])
     for v in bad_values:
         with pytest.raises(ValueError, match=rf"{factory}: {name} must be .* got {name}="):
             f(**{name: v})
@@ -75,7 +84,7 @@ import jax
 jax.config.update('jax_enable_x64', True)
 import jax.numpy as jnp, numpy as np, spyx_axn as axn
 from spyx_axn.testing import check_activation, check_formula, grad
-for name in ('custom', 'superspike', 'arctan', 'boxcar', 'tanh', 'triangular'):
+for name in ['custom'] + axn.available():
     check_activation(getattr(axn, name)())
 x = jnp.linspace(-3, 3, 601)
 assert grad(axn.superspike(), x).dtype == jnp.float64

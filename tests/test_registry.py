@@ -1,0 +1,82 @@
+"""The registry over every registered activation: configs that survive JSON text with other, NumPy and
+array hyperparameters, and the errors `get`, `config` and `describe` give, for every name."""
+import inspect, json
+import numpy as np
+import jax, jax.numpy as jnp
+import pytest
+import spyx_axn as axn
+from spyx_axn.testing import grad, grid
+
+NAMES = axn.available()
+DEFAULTS = {n: {p.name: p.default for p in inspect.signature(getattr(axn, n)).parameters.values()} for n in NAMES}
+HYPER = [(n, h) for n in NAMES for h in DEFAULTS[n]]
+
+def round_trip(act):
+    "`act` written as JSON text and built again from it, which must give an equal activation."
+    text = json.dumps(axn.config(act), allow_nan=False)
+    back = axn.get(**json.loads(text))
+    assert back == act, (text, back, act)
+    return back
+
+def test_available_is_sorted_and_named_by_its_factories():
+    assert NAMES == sorted(NAMES) and 'custom' not in NAMES
+    for n in NAMES:
+        assert n in axn.__all__ and axn.get(n).name == n and axn.get(n) == getattr(axn, n)()
+
+@pytest.mark.parametrize('name', NAMES)
+def test_round_trip_at_other_values(name):
+    "Every hyperparameter doubled (valid for each domain here), and the gradient it gives kept."
+    act = getattr(axn, name)(**{h: 2 * d for h, d in DEFAULTS[name].items()})
+    xs = grid()
+    np.testing.assert_array_equal(grad(round_trip(act), xs), grad(act, xs))
+
+@pytest.mark.parametrize('name', NAMES)
+def test_round_trip_of_numpy_jax_and_array_values(name):
+    ds = DEFAULTS[name]
+    for kind in (np.float32, np.float64, jnp.float32, lambda d: np.array([d, 2 * d], np.float32),
+                 lambda d: jnp.array([[d], [2 * d]])):
+        act = getattr(axn, name)(**{h: kind(d) for h, d in ds.items()})
+        cfg = axn.config(act)
+        assert all(type(v) in (float, list) for h, v in cfg.items() if h != 'name'), cfg
+        round_trip(act)
+
+@pytest.mark.parametrize('name', NAMES)
+def test_get_names_what_it_accepts(name):
+    with pytest.raises(ValueError, match=rf"get: {name} has no hyperparameter 'nonexistent'; it accepts {name}\("):
+        axn.get(name, nonexistent=1.)
+    for h in DEFAULTS[name]:
+        for bad in (-1., float('nan'), '1', None):
+            with pytest.raises(ValueError, match=rf"get: {name}: {h} must be .*It accepts {name}\("):
+                axn.get(name, **{h: bad})
+
+@pytest.mark.parametrize('name,h', HYPER)
+def test_traced_values_are_refused_by_config_and_describe(name, h):
+    for f in (axn.config, axn.describe):
+        with pytest.raises(TypeError, match=f"traced hyperparameter {h}"):
+            jax.jit(lambda v: f(getattr(axn, name)(**{h: v})))(DEFAULTS[name][h])
+
+@pytest.mark.parametrize('name', NAMES)
+def test_describe_agrees_with_the_gradient(name):
+    "Peak is the gradient at 0, the support holds 0 and every point with a nonzero gradient, the area is positive."
+    act = axn.get(name)
+    d = axn.describe(act)
+    xs = grid(lim=30.)
+    g = np.asarray(grad(act, xs))
+    assert d['peak'] == float(grad(act, 0.))
+    assert d['area'] > 0 and not np.isnan(d['area'])
+    lo, hi = d['support']
+    assert lo <= 0 <= hi and np.all((xs[g != 0] >= lo) & (xs[g != 0] <= hi))
+
+def test_names_outside_the_registry():
+    for bad in ('custom', 'Superspike', '', 3, None):
+        with pytest.raises(ValueError, match="Available: arctan, boxcar"):
+            axn.get(bad)
+    with pytest.raises(ValueError, match="'custom' is built from functions"):
+        axn.config(axn.custom(lambda x: x))
+    with pytest.raises(ValueError, match="not that activation's surrogate"):
+        axn.config(axn.custom(name='superspike', k=25.))
+
+@pytest.mark.xfail(strict=True, raises=TypeError, reason="spyx_axn.core._hyperparameter refuses bfloat16 values: "
+                   "NumPy does not count ml_dtypes' bfloat16 as np.floating")
+def test_bfloat16_hyperparameters():
+    round_trip(axn.superspike(jnp.bfloat16(25.)))
