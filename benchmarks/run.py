@@ -57,7 +57,8 @@ def machine() -> str:
     except (OSError, StopIteration): pass
     cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()
     d = jax.devices()[0]
-    return (f"{cpu}, {cores} cores; JAX {jax.__version__} on {d.platform} ({d.device_kind}); "
+    load = f", load average {os.getloadavg()[0]:.1f} at the start" if hasattr(os, 'getloadavg') else ''
+    return (f"{cpu}, {cores} cores{load}; JAX {jax.__version__} on {d.platform} ({d.device_kind}); "
             f"spyx_axn {axn.__version__}; spyx {SPYX or 'not installed'}")
 
 
@@ -159,12 +160,12 @@ def fmt(v, spec='.2f', none='—'):
     return none if v is None or v != v else format(v, spec)
 
 
-def report(args, el, net, sw, imp, sizes) -> str:
+def report(args, where, el, net, sw, imp, sizes) -> str:
     n = args.n
-    L = [f"# Benchmark results{' (quick mode)' if args.quick else ''}", "",
-         f"Machine: {machine()}.", "",
+    L = [f"## Benchmark results{' (quick mode)' if args.quick else ''}", "",
+         f"Machine: {where}.", "",
          f"Command: `python benchmarks/run.py{' --quick' if args.quick else ''}`. Medians of {args.reps} repetitions.", "",
-         f"## 1–2. Forward + backward on 2^{int(np.log2(n))} elements", "",
+         f"### 1–2. Forward + backward on 2^{int(np.log2(n))} elements", "",
          "Time of one forward and backward pass (spikes and gradient from input and cotangent: two arrays "
          "read, two written), its ratio to the elementwise floor that moves the same bytes, the bandwidth "
          "reached" + (", its fraction of the peak" if any(r['peak'] for r in el) else "")
@@ -176,7 +177,7 @@ def report(args, el, net, sw, imp, sizes) -> str:
         L.append(f"| {r['dtype']} | `{r['name']}` | {r['t'] * 1e6:.0f} | {fmt(r.get('floor'))} | {r['gbps']:.1f} "
                  f"| {fmt(r['peak'], '.0%')} | {fmt(r.get('spyx'))} |")
     T, B = args.T, args.B
-    L += ["", f"## 3. LIF training step (T={T}, batch {B}, {'-'.join(map(str, sizes))}, `lax.scan`, SuperSpike)", "",
+    L += ["", f"### 3. LIF training step (T={T}, batch {B}, {'-'.join(map(str, sizes))}, `lax.scan`, SuperSpike)", "",
           "| library | step (ms) | compile (s) | temporary memory (MiB) |", "|---|---|---|---|"]
     for lib, r in net.items():
         L.append(f"| {lib} | {r['step'] * 1e3:.1f} | {r['compile']:.2f} | {r['temp']:.1f} |")
@@ -184,12 +185,12 @@ def report(args, el, net, sw, imp, sizes) -> str:
         a, b = net['spyx_axn'], net['spyx 1.0.0']
         L += ["", f"Ratios spyx_axn / spyx 1.0.0: step time {a['step'] / b['step']:.2f}, compile time "
                   f"{a['compile'] / b['compile']:.2f}, temporary memory {a['temp'] / b['temp']:.2f}."]
-    L += ["", f"## 4. Gradients for {args.n_k} slopes k (same network), total wall time including compilation", "",
+    L += ["", f"### 4. Gradients for {args.n_k} slopes k (same network), total wall time including compilation", "",
           "| how | total (s) | ratio to spyx 1.0.0 |", "|---|---|---|"]
     ref = sw.get('spyx 1.0.0: an activation and a compilation per k')
     for how, t in sw.items():
         L.append(f"| {how} | {t:.2f} | {fmt(ref and t / ref)} |")
-    L += ["", "## 5. Import time", "", "| import | seconds |", "|---|---|"]
+    L += ["", "### 5. Import time", "", "| import | seconds |", "|---|---|"]
     L += [f"| `import {m}` | {t:.3f} |" for m, t in imp.items()]
     L += ["", f"`import spyx_axn` / `import jax`: {imp['spyx_axn'] / imp['jax']:.2f}."]
     if SPYX is None: L += ["", "spyx is not installed: the comparisons with spyx 1.0.0 are left out (`pip install spyx_axn[bench]`)."]
@@ -201,17 +202,17 @@ def plot(el, path):
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     names = [r['name'] for r in el if r['dtype'] == 'float32' and r['name'] != 'floor']
-    fig, ax = plt.subplots(figsize=(8, 0.3 * len(names) + 1.2), dpi=100)
+    fig, ax = plt.subplots(figsize=(8, 0.3 * len(names) + 1.6), dpi=100)
     pos = np.arange(len(names))
     for j, dt in enumerate(('float32', 'bfloat16')):
         rows = {r['name']: r for r in el if r['dtype'] == dt}
         ax.barh(pos + 0.2 * (2 * j - 1), [rows[n]['floor'] for n in names], height=0.38, label=f'spyx_axn, {dt}')
         spyx = [(i, rows[n]['floor'] / rows[n]['spyx']) for i, n in enumerate(names) if rows[n].get('spyx')]
-        if spyx: ax.plot([s for _, s in spyx], [i + 0.2 * (2 * j - 1) for i, _ in spyx], 'k|' if j else 'kx',
-                         ms=8, label=f'spyx 1.0.0, {dt}')
+        if spyx: ax.plot([s for _, s in spyx], [i + 0.2 * (2 * j - 1) for i, _ in spyx], 'kD' if j else 'kx',
+                         ms=5, mfc='none', label=f'spyx 1.0.0, {dt}')
     ax.axvline(1, color='grey', lw=0.8)
     ax.set(yticks=pos, yticklabels=names, xlabel='forward + backward time / elementwise floor (1 = memory bound)')
-    ax.invert_yaxis(); ax.legend(fontsize='small', frameon=False, loc='lower right')
+    ax.invert_yaxis(); ax.legend(fontsize='small', frameon=False, loc='lower center', bbox_to_anchor=(0.5, 1), ncol=4)
     fig.tight_layout(); fig.savefig(path, metadata={'Software': None})
 
 
@@ -226,12 +227,12 @@ def main(argv=None):
     out = Path(args.out or ROOT / 'benchmarks' / ('quick/results' if args.quick else 'results'))
     out.parent.mkdir(parents=True, exist_ok=True)
     peak = args.peak_gbps or PEAK_GBPS.get(jax.devices()[0].device_kind)
-    start = time.perf_counter()
+    start, where = time.perf_counter(), machine()
     el = elementwise(args.n, args.reps, peak); print(f"1-2 elementwise: {time.perf_counter() - start:.0f} s", flush=True)
     net = network(args.T, args.B, sizes, max(3, args.reps // 2)); print(f"3 network: {time.perf_counter() - start:.0f} s", flush=True)
     sw = slopes(args.T, args.B, sizes, args.n_k); print(f"4 slopes: {time.perf_counter() - start:.0f} s", flush=True)
     imp = imports(args.reps)
-    text = report(args, el, net, sw, imp, sizes)
+    text = report(args, where, el, net, sw, imp, sizes)
     out.with_suffix('.md').write_text(text)
     plot(el, out.with_suffix('.png'))
     print(text)
