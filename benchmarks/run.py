@@ -1,0 +1,243 @@
+"""Benchmarks of spyx_axn against the memory-bandwidth floor and against spyx 1.0.0, in one process.
+
+    python benchmarks/run.py            # full run: writes benchmarks/results.md and results.png
+    python benchmarks/run.py --quick    # under a minute on two cores: writes benchmarks/quick/
+    python benchmarks/run.py --out benchmarks/results-h200 --peak-gbps 4800
+
+Every figure is the median of several repetitions after a warm-up call, each timed to
+`jax.block_until_ready`. spyx 1.0.0 (`pip install spyx_axn[bench]`) is optional: without it the
+comparisons with spyx are skipped and say so.
+"""
+import argparse, os, platform, statistics, subprocess, sys, time
+from pathlib import Path
+import numpy as np
+import jax
+import jax.numpy as jnp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+import spyx_axn as axn
+from spyx_axn.training import factories, loss
+
+try:
+    import spyx.axn as spyx_axn_1
+    SPYX = __import__('spyx').__version__
+except ImportError:
+    spyx_axn_1, SPYX = None, None
+
+PEAK_GBPS = {'NVIDIA H200': 4800, 'NVIDIA H100 80GB HBM3': 3350, 'NVIDIA H100': 3350,
+             'NVIDIA A100-SXM4-80GB': 2039, 'NVIDIA A100-SXM4-40GB': 1555}
+"Vendor peak memory bandwidth (GB/s), by `jax.Device.device_kind`; `--peak-gbps` overrides it."
+SPYX_NAMES = ['superspike', 'arctan', 'tanh', 'boxcar', 'triangular', 'custom']
+
+
+def timed(fns: dict, *args, reps: int, min_s: float = 0.01) -> dict:
+    """Median seconds of one call of each function in `fns` on `args`. The functions take turns in every
+    repetition, so that a change in the machine's load falls on all of them alike; calls are batched so
+    that each timed repetition lasts at least `min_s`."""
+    inner = {}
+    for name, f in fns.items():
+        jax.block_until_ready(f(*args))
+        t = time.perf_counter(); jax.block_until_ready(f(*args)); one = time.perf_counter() - t
+        inner[name] = max(1, int(min_s / max(one, 1e-9)))
+    times = {name: [] for name in fns}
+    for _ in range(reps):
+        for name, f in fns.items():
+            t = time.perf_counter()
+            for _ in range(inner[name]): out = f(*args)
+            jax.block_until_ready(out)
+            times[name].append((time.perf_counter() - t) / inner[name])
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def machine() -> str:
+    "The processor, its cores, the JAX device and the library versions, as one line."
+    cpu = platform.processor() or platform.machine()
+    try: cpu = next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
+    except (OSError, StopIteration): pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()
+    d = jax.devices()[0]
+    load = f", load average {os.getloadavg()[0]:.1f} at the start" if hasattr(os, 'getloadavg') else ''
+    return (f"{cpu}, {cores} cores{load}; JAX {jax.__version__} on {d.platform} ({d.device_kind}); "
+            f"spyx_axn {axn.__version__}; spyx {SPYX or 'not installed'}")
+
+
+def fwd_bwd(act):
+    "Forward and backward of `act` in one program: reads x and the cotangent, writes spikes and gradient."
+    def f(x, ct):
+        y, vjp = jax.vjp(act, x)
+        return y, vjp(ct)[0]
+    return jax.jit(f)
+
+
+def floor(x, ct):
+    "The least elementwise work that moves the same bytes: two arrays read, two written, one comparison and one product."
+    return (x > 0).astype(x.dtype), ct * x
+
+
+def elementwise(n: int, reps: int, peak: float | None):
+    "Section 1 and 2: forward+backward on `n` elements, against the floor and against spyx 1.0.0."
+    rows = []
+    for dt in (jnp.float32, jnp.bfloat16):
+        kx, kc = jax.random.split(jax.random.key(0))
+        x, ct = jax.random.normal(kx, (n,), dt), jax.random.normal(kc, (n,), dt)
+        gb = 4 * n * jnp.dtype(dt).itemsize / 1e9
+        fns = {('spyx_axn', 'floor'): jax.jit(floor)}
+        for name, f in factories().items():
+            fns['spyx_axn', name] = fwd_bwd(f())
+            if spyx_axn_1 is not None and name in SPYX_NAMES: fns['spyx', name] = fwd_bwd(getattr(spyx_axn_1, name)())
+        t = timed(fns, x, ct, reps=reps)
+        base = t['spyx_axn', 'floor']
+        for lib, name in fns:
+            if lib == 'spyx': continue
+            ts = t.get(('spyx', name))
+            rows.append(dict(dtype=jnp.dtype(dt).name, name=name, t=t[lib, name], gbps=gb / t[lib, name],
+                             floor=t[lib, name] / base if name != 'floor' else None, spyx=ts and t[lib, name] / ts))
+    for r in rows: r['peak'] = peak and r['gbps'] / peak
+    return rows
+
+
+def lif_step(act, T: int, B: int, sizes: tuple, lr: float = 1e-3):
+    "A jitted SGD step of the 700-256-20 LIF network of `spyx_axn.training` (lax.scan over T steps) with `act`, and its inputs."
+    n_in, n_hidden, n_out = sizes
+    kx, kw1, kw2 = jax.random.split(jax.random.key(1), 3)
+    x = (jax.random.uniform(kx, (B, T, n_in)) < 0.05).astype(jnp.float32)
+    y = jnp.arange(B) % n_out
+    params = {'w_in': jax.random.normal(kw1, (n_in, n_hidden)) * 3 / np.sqrt(n_in),
+              'w_out': jax.random.normal(kw2, (n_hidden, n_out)) / np.sqrt(n_hidden)}
+    def step(params, x, y):
+        l, g = jax.value_and_grad(loss)(params, x, y, act)
+        return jax.tree.map(lambda p, g: p - lr * g, params, g), l
+    return step, (params, x, y)
+
+
+def network(T: int, B: int, sizes: tuple, reps: int):
+    "Section 3: a LIF training step with spyx_axn's and spyx 1.0.0's SuperSpike: step time, compile time, temporary memory."
+    acts = {'spyx_axn': axn.superspike()}
+    if spyx_axn_1 is not None: acts['spyx 1.0.0'] = spyx_axn_1.superspike()
+    rows, steps = {}, {}
+    for lib, act in acts.items():
+        step, args = lif_step(act, T, B, sizes)
+        t = time.perf_counter(); steps[lib] = jax.jit(step).lower(*args).compile(); c = time.perf_counter() - t
+        mem = steps[lib].memory_analysis()
+        rows[lib] = dict(compile=c, temp=getattr(mem, 'temp_size_in_bytes', float('nan')) / 2**20)
+    for lib, t in timed(steps, *args, reps=reps).items(): rows[lib]['step'] = t
+    return rows
+
+
+def slopes(T: int, B: int, sizes: tuple, n_k: int):
+    "Section 4: gradients of the LIF loss for `n_k` slopes: one vmapped program, a jit argument, or spyx's rebuild per k."
+    ks = jnp.geomspace(1., 100., n_k)
+    _, (params, x, y) = lif_step(axn.superspike(), T, B, sizes)
+    grad_k = lambda k, params, x, y: jax.grad(loss)(params, x, y, axn.superspike(k))
+    out = {}
+    t = time.perf_counter()
+    jax.block_until_ready(jax.jit(jax.vmap(grad_k, (0, None, None, None)))(ks, params, x, y))
+    out['spyx_axn: one vmap over k'] = time.perf_counter() - t
+    t = time.perf_counter()
+    g = jax.jit(grad_k)
+    jax.block_until_ready([g(k, params, x, y) for k in ks])
+    out[f'spyx_axn: k as a jit argument, {n_k} calls'] = time.perf_counter() - t
+    if spyx_axn_1 is not None:
+        t = time.perf_counter()
+        jax.block_until_ready([jax.jit(lambda p, x, y, a=spyx_axn_1.superspike(float(k)): jax.grad(loss)(p, x, y, a))(params, x, y)
+                               for k in ks])
+        out['spyx 1.0.0: an activation and a compilation per k'] = time.perf_counter() - t
+    return out
+
+
+def imports(reps: int):
+    "Section 5: median seconds of `import jax` and of `import spyx_axn`, each in a fresh interpreter."
+    def once(mod):
+        code = f"import time; t = time.perf_counter(); import {mod}; print(time.perf_counter() - t)"
+        return float(subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True,
+                                    cwd=ROOT, env={**os.environ, 'PYTHONPATH': os.pathsep.join(
+                                        [str(ROOT)] + [p for p in [os.environ.get('PYTHONPATH')] if p])}).stdout)
+    return {m: statistics.median(once(m) for _ in range(reps)) for m in ('jax', 'spyx_axn')}
+
+
+def fmt(v, spec='.2f', none='—'):
+    return none if v is None or v != v else format(v, spec)
+
+
+def report(args, where, el, net, sw, imp, sizes) -> str:
+    n = args.n
+    L = [f"## Benchmark results{' (quick mode)' if args.quick else ''}", "",
+         f"Machine: {where}.", "",
+         f"Command: `python benchmarks/run.py{' --quick' if args.quick else ''}`. Medians of {args.reps} repetitions.", "",
+         f"### 1–2. Forward + backward on 2^{int(np.log2(n))} elements", "",
+         "Time of one forward and backward pass (spikes and gradient from input and cotangent: two arrays "
+         "read, two written), its ratio to the elementwise floor that moves the same bytes, the bandwidth "
+         "reached" + (", its fraction of the peak" if any(r['peak'] for r in el) else "")
+         + ", and the ratio to spyx 1.0.0's activation of the same name (below 1: spyx_axn is faster). "
+           "`custom` is the straight-through estimator in spyx_axn, gradient `x` in spyx 1.0.0: same cost, different gradient.", "",
+         "| dtype | activation | time (µs) | ratio to floor | GB/s | fraction of peak | ratio to spyx 1.0.0 |",
+         "|---|---|---|---|---|---|---|"]
+    for r in el:
+        L.append(f"| {r['dtype']} | `{r['name']}` | {r['t'] * 1e6:.0f} | {fmt(r.get('floor'))} | {r['gbps']:.1f} "
+                 f"| {fmt(r['peak'], '.0%')} | {fmt(r.get('spyx'))} |")
+    T, B = args.T, args.B
+    L += ["", f"### 3. LIF training step (T={T}, batch {B}, {'-'.join(map(str, sizes))}, `lax.scan`, SuperSpike)", "",
+          "| library | step (ms) | compile (s) | temporary memory (MiB) |", "|---|---|---|---|"]
+    for lib, r in net.items():
+        L.append(f"| {lib} | {r['step'] * 1e3:.1f} | {r['compile']:.2f} | {r['temp']:.1f} |")
+    if len(net) == 2:
+        a, b = net['spyx_axn'], net['spyx 1.0.0']
+        L += ["", f"Ratios spyx_axn / spyx 1.0.0: step time {a['step'] / b['step']:.2f}, compile time "
+                  f"{a['compile'] / b['compile']:.2f}, temporary memory {a['temp'] / b['temp']:.2f}."]
+    L += ["", f"### 4. Gradients for {args.n_k} slopes k (same network), total wall time including compilation", "",
+          "| how | total (s) | ratio to spyx 1.0.0 |", "|---|---|---|"]
+    ref = sw.get('spyx 1.0.0: an activation and a compilation per k')
+    for how, t in sw.items():
+        L.append(f"| {how} | {t:.2f} | {fmt(ref and t / ref)} |")
+    L += ["", "### 5. Import time", "", "| import | seconds |", "|---|---|"]
+    L += [f"| `import {m}` | {t:.3f} |" for m, t in imp.items()]
+    L += ["", f"`import spyx_axn` / `import jax`: {imp['spyx_axn'] / imp['jax']:.2f}."]
+    if SPYX is None: L += ["", "spyx is not installed: the comparisons with spyx 1.0.0 are left out (`pip install spyx_axn[bench]`)."]
+    return '\n'.join(L) + '\n'
+
+
+def plot(el, path):
+    "Ratio to the floor of every activation, float32 and bfloat16, and spyx 1.0.0's where it has the activation."
+    import matplotlib; matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    names = [r['name'] for r in el if r['dtype'] == 'float32' and r['name'] != 'floor']
+    fig, ax = plt.subplots(figsize=(8, 0.3 * len(names) + 1.6), dpi=100)
+    pos = np.arange(len(names))
+    for j, dt in enumerate(('float32', 'bfloat16')):
+        rows = {r['name']: r for r in el if r['dtype'] == dt}
+        ax.barh(pos + 0.2 * (2 * j - 1), [rows[n]['floor'] for n in names], height=0.38, label=f'spyx_axn, {dt}')
+        spyx = [(i, rows[n]['floor'] / rows[n]['spyx']) for i, n in enumerate(names) if rows[n].get('spyx')]
+        if spyx: ax.plot([s for _, s in spyx], [i + 0.2 * (2 * j - 1) for i, _ in spyx], 'kD' if j else 'kx',
+                         ms=5, mfc='none', label=f'spyx 1.0.0, {dt}')
+    ax.axvline(1, color='grey', lw=0.8)
+    ax.set(yticks=pos, yticklabels=names, xlabel='forward + backward time / elementwise floor (1 = memory bound)')
+    ax.invert_yaxis(); ax.legend(fontsize='small', frameon=False, loc='lower center', bbox_to_anchor=(0.5, 1), ncol=4)
+    fig.tight_layout(); fig.savefig(path, metadata={'Software': None})
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--quick', action='store_true', help='small sizes and few repetitions: under a minute on two cores')
+    p.add_argument('--out', help='output path without suffix (default benchmarks/results, or benchmarks/quick/results)')
+    p.add_argument('--peak-gbps', type=float, help='peak memory bandwidth in GB/s (default: looked up by device name)')
+    args = p.parse_args(argv)
+    args.n, args.reps, args.T, args.B, args.n_k = (2**20, 5, 25, 32, 8) if args.quick else (2**24, 10, 100, 128, 16)
+    sizes = (700, 256, 20)
+    out = Path(args.out or ROOT / 'benchmarks' / ('quick/results' if args.quick else 'results'))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    peak = args.peak_gbps or PEAK_GBPS.get(jax.devices()[0].device_kind)
+    start, where = time.perf_counter(), machine()
+    el = elementwise(args.n, args.reps, peak); print(f"1-2 elementwise: {time.perf_counter() - start:.0f} s", flush=True)
+    net = network(args.T, args.B, sizes, max(3, args.reps // 2)); print(f"3 network: {time.perf_counter() - start:.0f} s", flush=True)
+    sw = slopes(args.T, args.B, sizes, args.n_k); print(f"4 slopes: {time.perf_counter() - start:.0f} s", flush=True)
+    imp = imports(args.reps)
+    text = report(args, where, el, net, sw, imp, sizes)
+    out.with_suffix('.md').write_text(text)
+    plot(el, out.with_suffix('.png'))
+    print(text)
+    print(f"wrote {out.with_suffix('.md')} and {out.with_suffix('.png')} in {time.perf_counter() - start:.0f} s")
+
+
+if __name__ == '__main__':
+    main()
