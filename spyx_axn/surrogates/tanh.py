@@ -9,12 +9,12 @@ __all__ = ['tanh']
 import jax
 import jax.numpy as jnp
 from ..core import SpikeFunction, custom, _hyperparameter
+from .sigmoid import _logistic_bump
 
 # %% ../../nbs/13_tanh.ipynb #22a92656
 def _tanh(x, k):
     r"$\mathrm{sech}^2(kx)$"
-    e = jnp.exp(-2 * k * jnp.abs(x))
-    return 4 * e / (1 + e)**2
+    return 4 * _logistic_bump(2 * k * x)
 
 # %% ../../nbs/13_tanh.ipynb #1e7eb4cc
 def tanh(k:float=1, # slope: larger is narrower; positive and finite
