@@ -46,6 +46,20 @@ def test_a_page_per_notebook_loading_nothing_from_elsewhere(tmp_path):
         assert not re.search(r'@import|url\(\s*["\']?(https?:)?//', text), page
     assert not re.search(r'@import|url\(', (tmp_path / 'style.css').read_text())
 
+def saved_text(nb_name):
+    "The text and Markdown outputs saved in a notebook, in order."
+    cells = json.loads((ROOT / 'nbs' / nb_name).read_text())['cells']
+    return [''.join(o.get('text', '')) + ''.join(o.get('data', {}).get('text/markdown', ''))
+            for c in cells for o in c.get('outputs', [])]
+
+def test_saved_table_and_gallery_show_every_activation():
+    "The site shows saved outputs: a new activation reaches the table and gallery once `make outputs` has run."
+    from spyx_axn.plotting import activations
+    names = list(activations())
+    table = next(t for t in saved_text('index.ipynb') if t.startswith('| activation'))
+    assert re.findall(r'^\| \[`(\w+)`\]', table, re.M) == names, "run `make outputs`: the table is stale"
+    assert saved_text('45_gallery.ipynb')[0].strip().split(', ') == names, "run `make outputs`: the gallery is stale"
+
 class Chromium:
     "Headless Chromium with a fresh profile, driven over the DevTools protocol; records each page's requests."
     def __init__(self, exe):
