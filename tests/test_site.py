@@ -1,17 +1,21 @@
 """The documentation site as a reader gets it: built from the notebooks, served from 127.0.0.1 and opened,
 page by page, in headless Chromium driven over the DevTools protocol."""
-import functools, http.server, importlib.util, json, re, shutil, subprocess, tempfile, threading, time
+import functools, http.server, json, re, shutil, subprocess, sys, tempfile, threading, time
 import urllib.parse, urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 import pytest
 from conftest import ROOT
 
-spec = importlib.util.spec_from_file_location('docs', ROOT / 'tools' / 'docs.py')
-docs = importlib.util.module_from_spec(spec); spec.loader.exec_module(docs)
-NBS = docs.notebooks()
-PAGES = [docs.page_name(p) for p in NBS]
+# The pages, in sidebar order: the home page, then every notebook in file order, named without its number.
+NBS = sorted((ROOT / 'nbs').glob('*.ipynb'), key=lambda p: (p.name != 'index.ipynb', p.name))
+PAGES = [re.sub(r'^\d+_', '', p.stem) + '.html' for p in NBS]
 CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
+
+def build(out):
+    "Build the site into `out` as `make docs` does, in a process of its own (it runs the notebooks' imports)."
+    r = subprocess.run([sys.executable, ROOT / 'tools' / 'docs.py', out], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, f"the site build failed:\n{r.stdout}\n{r.stderr}"
 
 def shown(nb_path):
     "The cells of a notebook that its page shows: all but `#| hide` and `#| include: false`."
@@ -36,14 +40,15 @@ class Assets(HTMLParser):
         if tag == 'link' and a.get('href'): self.urls.append(a['href'])
 
 def test_a_page_per_notebook_loading_nothing_from_elsewhere(tmp_path):
-    built = docs.build(tmp_path)
-    assert built == PAGES and PAGES[0] == 'index.html' and len(PAGES) == len(list((ROOT / 'nbs').glob('*.ipynb')))
-    assert [p.name for p in NBS[1:]] == sorted(p.name for p in NBS[1:]), "sidebar order is notebook file order"
+    build(tmp_path)
+    assert sorted(p.name for p in tmp_path.glob('*.html')) == sorted(PAGES)
     for page in PAGES:
         text = (tmp_path / page).read_text()
         parser = Assets(); parser.feed(text)
         assert parser.urls and not [u for u in parser.urls if urllib.parse.urlparse(u).scheme], (page, parser.urls)
         assert not re.search(r'@import|url\(\s*["\']?(https?:)?//', text), page
+        sidebar = re.search(r'<nav id="sidebar">(.*?)</nav>', text, re.S).group(1)
+        assert re.findall(r'<li><a href="([^"]+)"', sidebar) == PAGES, f"{page}: sidebar"
     assert not re.search(r'@import|url\(', (tmp_path / 'style.css').read_text())
 
 def saved_text(nb_name):
@@ -68,7 +73,8 @@ class Chromium:
         self.proc = subprocess.Popen(
             [exe, '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
              '--disable-component-update', '--disable-sync', '--no-first-run', f'--user-data-dir={self.profile}',
-             '--remote-debugging-port=0', 'about:blank'], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             '--remote-debugging-port=0', 'about:blank'], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            start_new_session=True)  # its own process group: signals Chromium sends its group never reach pytest
         for line in self.proc.stderr:
             if m := re.search(r'DevTools listening on ws://[^:]+:(\d+)/', line): break
         else: raise RuntimeError(f"chromium exited with {self.proc.wait()} before opening its DevTools port")
@@ -147,7 +153,7 @@ INSPECT = """(() => {
 def served():
     "The site built into _docs/ and served on 127.0.0.1 for the duration of the tests."
     out = ROOT / '_docs'
-    docs.build(out)
+    build(out)
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args): pass
     server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(Quiet, directory=str(out)))
