@@ -101,13 +101,17 @@ class Chromium:
         "Load `url` until its load event has fired and no request is pending; return its requests and failures."
         self.events.clear()
         self.send('Page.navigate', url=url)
-        deadline, loaded, pending = time.time() + timeout, False, set()
-        while not loaded or pending:
+        deadline, loaded, pending, done = time.time() + timeout, False, set(), 0
+        while True:
+            for e in self.events[done:]:  # those that came with the reply to navigate, then each new one
+                m, p = e['method'], e.get('params', {})
+                if m == 'Page.loadEventFired': loaded = True
+                elif m == 'Network.requestWillBeSent': pending.add(p['requestId'])
+                elif m in ('Network.loadingFinished', 'Network.loadingFailed'): pending.discard(p['requestId'])
+            done = len(self.events)
+            if loaded and not pending: break
             assert time.time() < deadline, f"{url} did not finish loading: pending {pending}"
-            e = self.recv(); m, p = e.get('method'), e.get('params', {})
-            if m == 'Page.loadEventFired': loaded = True
-            elif m == 'Network.requestWillBeSent': pending.add(p['requestId'])
-            elif m in ('Network.loadingFinished', 'Network.loadingFailed'): pending.discard(p['requestId'])
+            self.recv()
         ev = lambda name: [e['params'] for e in self.events if e.get('method') == name]
         urls = {p['requestId']: p['request']['url'] for p in ev('Network.requestWillBeSent')}
         requests = list(urls.values())
