@@ -13,13 +13,11 @@ $(VENV)/.installed: requirements-dev.txt setup.py settings.ini
 	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
-# The main job: export the package from the notebooks, execute every notebook, build the package.
+# The documentation site, from the notebooks and their saved outputs, into _docs/: offline, no Quarto needed.
+# Export first, so that the API shown on each page is the notebooks' own.
 docs: $(VENV)/.installed
 	$(BIN)/nbdev_export
-	$(BIN)/nbdev_test --n_workers 2
-	$(PY) tools/readme.py --check
-	$(PY) -m build --outdir dist . >/dev/null
-	@ls dist
+	$(PY) tools/docs.py _docs
 
 # The whole test suite (it executes every notebook too).
 test: $(VENV)/.installed

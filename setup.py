@@ -34,4 +34,5 @@ setuptools.setup(
     extras_require={k: cfg[f'{k}_requirements'].split() for k in ('bench',) if cfg.get(f'{k}_requirements')},
     python_requires='>=' + min_python,
     zip_safe=False,
+    entry_points={'nbdev': [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"]},  # lets nbdev link names in backticks to their pages
 )
