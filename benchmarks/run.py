@@ -17,7 +17,7 @@ import jax.numpy as jnp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import spyx_axn as axn
-from spyx_axn.training import factories, loss
+from spyx_axn.training import loss
 
 try:
     import spyx.axn as spyx_axn_1
@@ -83,8 +83,8 @@ def elementwise(n: int, reps: int, peak: float | None):
         x, ct = jax.random.normal(kx, (n,), dt), jax.random.normal(kc, (n,), dt)
         gb = 4 * n * jnp.dtype(dt).itemsize / 1e9
         fns = {('spyx_axn', 'floor'): jax.jit(floor)}
-        for name, f in factories().items():
-            fns['spyx_axn', name] = fwd_bwd(f())
+        for name in ['custom'] + axn.available():
+            fns['spyx_axn', name] = fwd_bwd(axn.custom() if name == 'custom' else axn.get(name))
             if spyx_axn_1 is not None and name in SPYX_NAMES: fns['spyx', name] = fwd_bwd(getattr(spyx_axn_1, name)())
         t = timed(fns, x, ct, reps=reps)
         base = t['spyx_axn', 'floor']

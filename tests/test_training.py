@@ -2,15 +2,11 @@
 Randman task well above chance. No timing is asserted."""
 import numpy as np
 import spyx_axn as axn
-from spyx_axn.training import compare, factories, randman, split, sweep
+from spyx_axn.training import compare, randman, split, sweep
 
 DATA = split(*randman(n_classes=4, n_units=16, n_steps=25, n_samples=80, seed=1))
 SMALL = dict(n_classes=4, n_hidden=32, epochs=8, batch=32)
 CHANCE = 1 / 4
-
-def test_every_exported_activation_is_compared():
-    assert {'custom', 'superspike', 'arctan', 'boxcar', 'tanh', 'triangular'} <= set(factories())
-    assert 'heaviside' not in factories() and 'SpikeFunction' not in factories()
 
 def test_surrogates_learn_above_chance():
     acc = compare([axn.superspike(), axn.triangular(), axn.arctan()], DATA, seeds=2, **SMALL)
