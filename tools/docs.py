@@ -1,4 +1,5 @@
 """Build the documentation site from the notebooks, offline and without Quarto: `python tools/docs.py [OUT]`.
+`python tools/docs.py --proc [DIR]` writes the processed notebooks instead, for Quarto (`_quarto.yml`).
 
 Each notebook in nbs/ becomes one page of OUT (`_docs/` by default), named as nbdev and Quarto name it
 (`10_superspike.ipynb` -> `superspike.html`). nbdev's own processors prepare the notebook as they do for
@@ -9,7 +10,7 @@ import base64, html, json, re, shutil, sys
 from configparser import ConfigParser
 from pathlib import Path
 import pypandoc
-from execnb.nbio import read_nb
+from execnb.nbio import read_nb, write_nb
 from nbdev.processors import FilterDefaults
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,7 +77,7 @@ def build(out=ROOT / '_docs'):
     docs = []
     for path in notebooks():
         nb = read_nb(path)
-        FilterDefaults()(nb)  # as nbdev_filter does for Quarto
+        FilterDefaults()(nb)  # nbdev's processors, as `processed` applies them for Quarto
         fm = getattr(nb, 'frontmatter_', {})
         docs.append((page_name(path), fm.get('title', path.stem), fm.get('description', ''), nb))
     pages = [(name, title) for name, title, _, _ in docs]
@@ -89,6 +90,17 @@ def build(out=ROOT / '_docs'):
         (out / name).write_text(page)
     return [name for name, _ in pages]
 
+def processed(out=ROOT / '_proc'):
+    "Write every notebook, processed as for the site, to `out`: the input of a Quarto build (`_quarto.yml`)."
+    out = Path(out)
+    shutil.rmtree(out, ignore_errors=True); out.mkdir(parents=True)
+    for path in notebooks():
+        nb = read_nb(path)
+        FilterDefaults()(nb)
+        write_nb(nb, out / path.name)
+    return out
+
 if __name__ == '__main__':
+    if sys.argv[1:2] == ['--proc']: print(f"processed notebooks in {processed(*sys.argv[2:3])}/"); sys.exit()
     built = build(*sys.argv[1:2])
     print(f"{len(built)} pages in {sys.argv[1] if len(sys.argv) > 1 else '_docs'}/: {' '.join(built)}")
