@@ -1,25 +1,12 @@
 """Every exported activation, swept over what the notebooks test at one point: other hyperparameters,
 float64, hyperparameter arrays and dtypes, and every invalid hyperparameter."""
-import inspect
 import numpy as np
 import jax, jax.numpy as jnp
 import pytest
 import spyx_axn as axn
 from spyx_axn.core import SpikeFunction
 from spyx_axn.testing import check_activation, grad, grid
-from conftest import run_python
-
-def factories():
-    "Every public factory whose defaults build an activation, with its hyperparameters' defaults."
-    out = {}
-    for name in axn.__all__:
-        f = getattr(axn, name)
-        params = inspect.signature(f).parameters.values() if inspect.isfunction(f) else None
-        if params and all(p.default is not p.empty or p.kind == p.VAR_KEYWORD for p in params) \
-                and isinstance(f(), SpikeFunction):
-            out[name] = {p.name: p.default for p in inspect.signature(f).parameters.values()
-                         if p.default is not inspect.Parameter.empty and isinstance(p.default, (int, float))}
-    return out
+from conftest import run_python, factories
 
 FACTORIES = factories()
 HYPER = [(f, h) for f, hs in FACTORIES.items() for h in hs]
