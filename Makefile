@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 NBS := $(wildcard nbs/*.ipynb)
 
-.PHONY: docs test export outputs clean-nbs sync-check
+.PHONY: docs test test-thorough export outputs clean-nbs sync-check
 
 $(VENV)/.installed: requirements-dev.txt setup.py settings.ini
 	python3 -m venv $(VENV)
@@ -22,6 +22,10 @@ docs: $(VENV)/.installed
 # The whole test suite (it executes every notebook too).
 test: $(VENV)/.installed
 	$(PY) -m pytest
+
+# The property-based tests with ten times the examples, drawn at random rather than from the fixed seed.
+test-thorough: $(VENV)/.installed
+	HYPOTHESIS_PROFILE=thorough $(PY) -m pytest tests/test_properties.py
 
 export: $(VENV)/.installed
 	$(BIN)/nbdev_export

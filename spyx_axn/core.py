@@ -6,6 +6,7 @@
 __all__ = ['Activation', 'heaviside', 'SpikeFunction', 'custom']
 
 # %% ../nbs/00_core.ipynb #2b20d498
+import inspect
 from functools import partial
 from typing import Callable
 import numpy as np
@@ -16,11 +17,25 @@ import jax.numpy as jnp
 Activation = Callable[[jax.Array], jax.Array]
 "Type alias of an activation: membrane potential minus threshold in, spikes of the same shape and dtype out."
 
+# %% ../nbs/00_core.ipynb #0024e85c
+def _as_input(who, x):
+    "`x` as a JAX array of real numbers (floating, integer or boolean), or a clear `TypeError` naming `who`."
+    who = who if isinstance(who, str) else repr(who)
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"{who}: the input must be a number or an array of numbers, got {type(x).__name__}.")
+    try: x = jnp.asarray(x)
+    except (TypeError, ValueError):
+        raise TypeError(f"{who}: the input must be a number or an array of numbers, got {type(x).__name__}.") from None
+    if not (jnp.issubdtype(x.dtype, jnp.floating) or jnp.issubdtype(x.dtype, jnp.integer) or x.dtype == jnp.bool_):
+        raise TypeError(f"{who}: the input must be real, got dtype {x.dtype}. A spike fires where x > 0, which only "
+                        f"real numbers define: pass a floating-point array (for instance jnp.real(x)).")
+    return x
+
 # %% ../nbs/00_core.ipynb #e0a3969f
 def heaviside(x: jax.Array, # membrane potential minus threshold
              ) -> jax.Array: # 1 where `x > 0`, else 0, in `x`'s dtype and shape
     "The Heaviside step: a spike wherever `x` is positive."
-    x = jnp.asarray(x)
+    x = _as_input('heaviside', x)
     if not jnp.issubdtype(x.dtype, jnp.floating): return (x > 0).astype(x.dtype)
     bits = jax.lax.bitcast_convert_type(x, jnp.dtype(f'int{jnp.finfo(x.dtype).bits}'))
     inf = jax.lax.bitcast_convert_type(jnp.array(jnp.inf, x.dtype), bits.dtype)
@@ -29,72 +44,81 @@ def heaviside(x: jax.Array, # membrane potential minus threshold
 # %% ../nbs/00_core.ipynb #fe373b83
 def _is_traced(v): return isinstance(v, jax.core.Tracer)
 
+def _real_dtype(value):
+    "The dtype of `value` if it is a real number or an array of real numbers (booleans are not), else None."
+    if isinstance(value, (bool, np.bool_, str, bytes)) or not isinstance(value, (int, float, np.ndarray, np.generic, jax.Array)):
+        return None
+    dt = value.dtype if _is_traced(value) else np.asarray(value).dtype
+    return dt if jnp.issubdtype(dt, jnp.floating) or jnp.issubdtype(dt, jnp.integer) else None
+
 def _hyperparameter(fn:str, # name of the factory, for the message
                     name:str, # name of the hyperparameter
                     value, # the value received
                     above:float|None=0., # the value must be greater than this...
-                    at_least:float|None=None, # ...or at least this
+                    at_least:float|None=None, # ...or at least this; with both None, any real number
                    ):
-    "Check a concrete hyperparameter: a real number or array, finite and in its domain. Traced values pass."
-    if _is_traced(value): return value
-    bad_type = isinstance(value, (bool, np.bool_, str, bytes)) or value is None
-    arr = None if bad_type else np.asarray(value) if isinstance(value, (int, float, np.ndarray, np.generic, jax.Array)) else None
-    if arr is None or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
-        raise TypeError(f"{fn}: {name} must be a real number or an array of real numbers, got {name}={value!r} "
-                        f"of type {type(value).__name__}.")
-    low, ok = (at_least, arr >= at_least) if at_least is not None else (above, arr > above)
-    rule = ("positive" if above == 0 else f"greater than {above:g}") if at_least is None else (
-            "non-negative" if at_least == 0 else f"at least {at_least:g}")
-    if not np.all(ok & np.isfinite(arr)):
-        raise ValueError(f"{fn}: {name} must be {rule} and finite, got {name}={value!r}.")
+    "Check a hyperparameter: real numbers, finite and in its domain when concrete. Traced values: their dtype only."
+    if _real_dtype(value) is None:
+        got = f"a traced value of dtype {value.dtype}" if _is_traced(value) else f"{name}={value!r} of type {type(value).__name__}"
+        raise TypeError(f"{fn}: {name} must be a real number or an array of real numbers, got {got}.")
+    if _is_traced(value) or (above is None and at_least is None): return value
+    arr = np.asarray(value).astype(np.float64)
+    ok, rule = ((arr >= at_least, "non-negative" if at_least == 0 else f"at least {at_least:g}") if at_least is not None
+                else (arr > above, "positive" if above == 0 else f"greater than {above:g}"))
+    if not np.all(ok & np.isfinite(arr)): raise ValueError(f"{fn}: {name} must be {rule} and finite, got {name}={value!r}.")
     return value
 
 # %% ../nbs/00_core.ipynb #a7c554b8
-def _compute_dtype(dtype): return jnp.promote_types(dtype, jnp.float32)
+def _compute_dtype(dtype):
+    "float32 for half-precision inputs, else the input's dtype (chosen, not promoted, so strict promotion holds)."
+    return jnp.dtype(jnp.float32) if jnp.finfo(dtype).bits < 32 else jnp.dtype(dtype)
+
+def _fname(f): return getattr(f, '__name__', repr(f))
+
+def _output(who, y, x, booleans:bool):
+    "`y`, what the user function `who` returned for `x`, as real numbers of `x`'s shape, or a clear error."
+    try: y = jnp.asarray(y)
+    except (TypeError, ValueError): raise TypeError(f"{who} must return an array of real numbers, got {type(y).__name__}.") from None
+    if not (jnp.issubdtype(y.dtype, jnp.floating) or jnp.issubdtype(y.dtype, jnp.integer) or booleans and y.dtype == jnp.bool_):
+        raise TypeError(f"{who} must return real numbers, got dtype {y.dtype} for an input of dtype {x.dtype}.")
+    try: return jnp.broadcast_to(y, x.shape)
+    except ValueError: raise ValueError(f"{who} must return an array of the input's shape {x.shape}, got shape {y.shape}.") from None
+
+def _forward(fwd, x): return _output(f"custom: fwd={_fname(fwd)}", fwd(x), x, booleans=True).astype(x.dtype)
 
 def _surrogate(bwd, x, params):
     "`bwd(x, **params)` evaluated in at least float32, broadcast to `x`'s shape and cast to `x`'s dtype."
     ct = _compute_dtype(x.dtype)
-    g = bwd(x.astype(ct), **{n: jnp.asarray(p).astype(ct) for n, p in params.items()})
-    g = jnp.asarray(g)
-    if not (jnp.issubdtype(g.dtype, jnp.floating) or jnp.issubdtype(g.dtype, jnp.integer)):
-        raise TypeError(f"custom: bwd must return real numbers, got dtype {g.dtype} for an input of dtype {x.dtype}.")
-    try: g = jnp.broadcast_to(g, x.shape)
-    except ValueError: raise ValueError(f"custom: bwd must return an array of the input's shape {x.shape}, "
-                                        f"got shape {g.shape}.") from None
-    return g.astype(x.dtype)
+    params = {n: (lambda p: p if p.ndim == 0 else jnp.broadcast_to(p, x.shape))(jnp.asarray(p).astype(ct))
+              for n, p in params.items()}
+    return _output(f"custom: bwd={_fname(bwd)}", bwd(x.astype(ct), **params), x, booleans=False).astype(x.dtype)
 
 @partial(jax.custom_jvp, nondiff_argnums=(0, 1))
-def _spike(fwd, bwd, x, params): return fwd(x)
+def _spike(fwd, bwd, x, params): return _forward(fwd, x)
 
 @_spike.defjvp
 def _spike_jvp(fwd, bwd, primals, tangents):
     x, params = primals
-    y = fwd(x)
-    return y, (_surrogate(bwd, x, params) * tangents[0]).astype(y.dtype)
+    return _forward(fwd, x), _surrogate(bwd, x, params) * tangents[0]
 
 _apply = jax.jit(_spike, static_argnums=(0, 1))
 _apply_surrogate = jax.jit(_surrogate, static_argnums=0)
 
 # %% ../nbs/00_core.ipynb #5aca2c23
 def _key(v):
-    "A hashable stand-in for a hyperparameter: its value when concrete, its identity when traced."
+    "A hashable stand-in for a hyperparameter: its exact value when concrete (NaN equal to NaN), its identity when traced."
     if _is_traced(v): return ('traced', id(v))
-    a = np.asarray(v)
-    return float(a) if a.ndim == 0 else ('array', a.shape, tuple(a.ravel().tolist()))
+    a = np.asarray(v).astype(np.float64)
+    return (a.shape, np.where(np.isnan(a), np.nan, a).tobytes())
 
 def _show(v):
     if _is_traced(v): return f"<traced {v.dtype}{list(v.shape)}>"
     if isinstance(v, (jax.Array, np.ndarray, np.generic)): return repr(np.asarray(v).tolist())
     return getattr(v, '__name__', repr(v))
 
-def _as_input(who, x):
-    "`x` as a JAX array, or a clear `TypeError`."
-    if isinstance(x, (str, bytes)) or x is None:
-        raise TypeError(f"{who}: the input must be a number or an array of numbers, got {type(x).__name__}.")
-    try: return jnp.asarray(x)
-    except TypeError: raise TypeError(f"{who}: the input must be a number or an array of numbers, "
-                                      f"got {type(x).__name__}.") from None
+def _fits(shape, target):
+    try: return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError: return False
 
 # %% ../nbs/00_core.ipynb #a0a84390
 class SpikeFunction:
@@ -103,15 +127,22 @@ class SpikeFunction:
         self.name, self.bwd, self.fwd, self.hyperparameters = name, bwd, fwd, hyperparameters
 
     def __call__(self, x:jax.Array) -> jax.Array:
-        x = _as_input(repr(self), x)
-        if not jnp.issubdtype(x.dtype, jnp.floating): return self.fwd(x)  # integers: forward only, no gradient
+        x = self._input(x)
+        if not jnp.issubdtype(x.dtype, jnp.floating): return _forward(self.fwd, x)  # integers, booleans: no gradient
         return _apply(self.fwd, self.bwd, x, self.hyperparameters)
 
     def surrogate(self, x:jax.Array) -> jax.Array:
         "The surrogate derivative $g(x)$ that the backward pass multiplies the cotangent by."
-        x = _as_input(repr(self), x)
+        x = self._input(x)
         if not jnp.issubdtype(x.dtype, jnp.floating): x = x.astype(jnp.result_type(float))
         return _apply_surrogate(self.bwd, x, self.hyperparameters)
+
+    def _input(self, x):
+        x = _as_input(self, x)
+        for n, v in self.hyperparameters.items():
+            if not _fits(np.shape(v), x.shape):
+                raise ValueError(f"{self!r}: hyperparameter {n} of shape {np.shape(v)} does not broadcast to the input's shape {x.shape}.")
+        return x
 
     def __repr__(self):
         args = [f"{n}={_show(f)}" for n, f, d in (('bwd', self.bwd, _ones), ('fwd', self.fwd, heaviside))
@@ -127,14 +158,25 @@ def _ones(x):
     "$1$"
     return jnp.ones_like(x)
 
+# %% ../nbs/00_core.ipynb #3665e7f2
+def _accepts(name, bwd, hyperparameters):
+    "Raise a clear `TypeError` unless `bwd(x, **hyperparameters)` is a valid call (functions without a signature pass)."
+    try: sig = inspect.signature(bwd)
+    except (TypeError, ValueError): return
+    try: sig.bind(0., **hyperparameters)
+    except TypeError as e:
+        raise TypeError(f"{name}: bwd={_fname(bwd)} must take x and the keyword arguments {list(hyperparameters)}: {e}.") from None
+
 # %% ../nbs/00_core.ipynb #9dd1e677
 def custom(bwd:Callable=_ones, # surrogate derivative: `bwd(x, **hyperparameters)` returns g(x)
            fwd:Callable=heaviside, # forward function; the Heaviside step by default
            *,
            name:str='custom', # name shown in the activation's repr
-           **hyperparameters, # passed to `bwd` as keyword arguments; may be traced
+           **hyperparameters, # passed to `bwd` as keyword arguments; real numbers or arrays, may be traced
           ) -> SpikeFunction:
     "An activation with forward `fwd(x)` and backward `cotangent * bwd(x, **hyperparameters)`."
     for arg, f in (('bwd', bwd), ('fwd', fwd)):
         if not callable(f): raise TypeError(f"custom: {arg} must be a function of x, got {arg}={f!r}.")
+    for n, v in hyperparameters.items(): _hyperparameter(name, n, v, above=None)
+    _accepts(name, bwd, hyperparameters)
     return SpikeFunction(name, bwd, fwd, **hyperparameters)

@@ -1,0 +1,71 @@
+"""The whole contract under every JAX safety flag: jax_enable_x64, jax_numpy_dtype_promotion='strict',
+jax_numpy_rank_promotion='raise', and jax_debug_nans for the backward pass of every finite input.
+The first three are process-wide, so the JAX test files run again in a pytest session of their own
+(SPYX_AXN_STRICT=1, read by conftest.py); the tests marked `strict_only` below run only there.
+The notebooks are not rerun: their cells state dtypes of JAX's default mode (int32, float32)."""
+import os, subprocess, sys
+import numpy as np
+import jax, jax.numpy as jnp
+import pytest
+import spyx_axn as axn
+from spyx_axn.testing import _dtypes, _extremes, grad, grid
+from conftest import ROOT, STRICT, STRICT_FLAGS, factories
+
+FACTORIES = factories()
+strict_only = pytest.mark.skipif(not STRICT, reason="runs in the strict session")
+
+@pytest.mark.skipif(STRICT, reason="starts the strict session")
+@pytest.mark.parametrize('path', ['test_activations.py', 'test_properties.py', 'test_devices.py', 'test_strict.py'])
+def test_under_strict_flags(path):
+    r = subprocess.run([sys.executable, '-m', 'pytest', '-n', '0', '-q', '-rs', '-p', 'no:cacheprovider', f'tests/{path}'],
+                       cwd=ROOT, capture_output=True, text=True, env={**os.environ, 'SPYX_AXN_STRICT': '1'}, timeout=1800)
+    assert r.returncode == 0, f"tests/{path} under {STRICT_FLAGS}:\n{r.stdout[-20000:]}\n{r.stderr[-3000:]}"
+    assert 'skipped' not in r.stdout or 'starts the strict session' in r.stdout and r.stdout.count('SKIPPED') == 1, r.stdout
+
+@strict_only
+def test_the_flags_are_on():
+    for flag, value in STRICT_FLAGS.items(): assert getattr(jax.config, flag) == value, flag
+    with pytest.raises(jax.dtypes.TypePromotionError): jnp.ones(2, jnp.bfloat16) + jnp.ones(2, jnp.float32)
+    with pytest.raises(ValueError, match='rank'): jnp.ones(2) + jnp.ones((3, 2))
+    assert jnp.asarray(1.).dtype == jnp.float64
+
+def finite_inputs(dt):
+    "The grid and every finite extreme of `dt` (zeros of both signs, subnormal, tiny, largest), as `dt`."
+    xs = np.concatenate([_extremes(dt), grid()])
+    with np.errstate(over='ignore'): xs = np.asarray(xs, dt)
+    return jnp.asarray(xs[np.isfinite(xs.astype(np.float64))])
+
+@strict_only
+@pytest.mark.parametrize('factory', FACTORIES)
+def test_backward_of_every_finite_input_makes_no_nan(factory):
+    "Under jax_debug_nans, any NaN made in a backward pass raises: grad, vjp, jvp and jit(grad) make none."
+    act = getattr(axn, factory)()
+    with jax.debug_nans(True):
+        for dt in _dtypes():
+            x = finite_inputs(dt)
+            ones = jnp.ones_like(x)
+            for g in (grad(act, x), jax.vjp(act, x)[1](ones)[0], jax.jvp(act, (x,), (ones,))[1],
+                      jax.jit(grad, static_argnums=0)(act, x)):
+                assert g.dtype == dt and np.isfinite(np.asarray(g, np.float64)).all()
+
+def float64_arithmetic(jaxpr) -> list:
+    "Equations of `jaxpr`, sub-jaxprs included, that compute in float64 (casts aside)."
+    out = []
+    for eqn in jaxpr.eqns:
+        subs = [p.jaxpr if hasattr(p, 'jaxpr') else p for p in eqn.params.values() if hasattr(p, 'eqns') or hasattr(p, 'jaxpr')]
+        if subs: out += [e for s in subs for e in float64_arithmetic(s)]
+        elif eqn.primitive.name != 'convert_element_type' and any(
+                getattr(v.aval, 'dtype', None) == jnp.float64 for v in (*eqn.invars, *eqn.outvars)):
+            out.append(eqn)
+    return out
+
+@strict_only
+@pytest.mark.parametrize('factory', FACTORIES)
+def test_python_number_hyperparameters_keep_bfloat16(factory):
+    "Under x64 a Python float is float64; it is cast, never promoted: the gradient stays bfloat16 and nothing computes in float64."
+    act = getattr(axn, factory)(**{n: float(v) for n, v in FACTORIES[factory].items()})
+    x = jnp.linspace(-2, 2, 9, dtype=jnp.bfloat16)
+    jaxpr = jax.make_jaxpr(lambda x: grad(act, x))(x)
+    assert jaxpr.out_avals[0].dtype == jnp.bfloat16
+    assert not float64_arithmetic(jaxpr.jaxpr), float64_arithmetic(jaxpr.jaxpr)
+    assert grad(act, x).dtype == jnp.bfloat16
