@@ -36,7 +36,7 @@ def heaviside(x: jax.Array, # membrane potential minus threshold
              ) -> jax.Array: # 1 where `x > 0`, else 0, in `x`'s dtype and shape
     "The Heaviside step: a spike wherever `x` is positive."
     x = _as_input('heaviside', x)
-    if not jnp.issubdtype(x.dtype, jnp.floating): return (x > 0).astype(x.dtype)
+    if not jnp.issubdtype(x.dtype, jnp.floating): return (x > jnp.zeros((), x.dtype)).astype(x.dtype)  # strict-safe for bool
     bits = jax.lax.bitcast_convert_type(x, jnp.dtype(f'int{jnp.finfo(x.dtype).bits}'))
     inf = jax.lax.bitcast_convert_type(jnp.array(jnp.inf, x.dtype), bits.dtype)
     return ((bits > 0) & (bits <= inf)).astype(x.dtype)

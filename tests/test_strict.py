@@ -15,7 +15,7 @@ FACTORIES = factories()
 strict_only = pytest.mark.skipif(not STRICT, reason="runs in the strict session")
 
 @pytest.mark.skipif(STRICT, reason="starts the strict session")
-@pytest.mark.parametrize('path', ['test_activations.py', 'test_properties.py', 'test_devices.py', 'test_strict.py'])
+@pytest.mark.parametrize('path', ['test_activations.py', 'test_properties.py', 'test_misuse.py', 'test_devices.py', 'test_strict.py'])
 def test_under_strict_flags(path):
     r = subprocess.run([sys.executable, '-m', 'pytest', '-n', '0', '-q', '-rs', '-p', 'no:cacheprovider', f'tests/{path}'],
                        cwd=ROOT, capture_output=True, text=True, env={**os.environ, 'SPYX_AXN_STRICT': '1'}, timeout=1800)

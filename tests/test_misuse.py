@@ -1,0 +1,65 @@
+"""Every misuse of every exported activation is refused early, by a TypeError or ValueError that names the
+activation, what was wrong and what was received; none reaches XLA."""
+import re
+import numpy as np
+import jax, jax.numpy as jnp
+import pytest
+import spyx_axn as axn
+from conftest import factories
+
+FACTORIES = factories()
+HYPER = [(f, h) for f, hs in FACTORIES.items() for h in hs]
+
+@pytest.mark.parametrize('factory', FACTORIES)
+def test_inputs_that_are_not_real_numbers(factory):
+    act = getattr(axn, factory)()
+    name = re.escape(repr(act))
+    for bad, got in (('0.5', 'str'), (None, 'NoneType'), ({}, 'dict'), (object(), 'object'), (['a'], 'list')):
+        for use in (act, act.surrogate):  # (jax.grad refuses them itself: "... is not a valid JAX type")
+            with pytest.raises(TypeError, match=rf"^{name}: the input must be a number or an array of numbers, got {got}\."):
+                use(bad)
+    for use in (act, act.surrogate, jax.grad(lambda x: act(x).real)):
+        with pytest.raises(TypeError, match=rf"^{name}: the input must be real, got dtype complex64\. .* floating-point array"):
+            use(jnp.complex64(0.5))
+
+@pytest.mark.parametrize('factory', FACTORIES)
+def test_integer_and_boolean_inputs_have_no_gradient(factory):
+    "They spike (in their own dtype); asking for their gradient is JAX's error, which names the dtype needed."
+    act = getattr(axn, factory)()
+    np.testing.assert_array_equal(act(jnp.array([-1, 0, 2])), jnp.array([0, 0, 1], jnp.int32 if not jax.config.jax_enable_x64 else jnp.int64))
+    np.testing.assert_array_equal(act(jnp.array([True, False])), jnp.array([True, False]))
+    for x in (jnp.array(1), jnp.array(True)):
+        with pytest.raises(TypeError, match=r"grad requires real- or complex-valued inputs .* but got (int|bool)"):
+            jax.grad(act)(x)
+
+@pytest.mark.parametrize('factory,name', HYPER)
+def test_hyperparameter_arrays_must_broadcast_to_the_input(factory, name):
+    act = getattr(axn, factory)(**{name: jnp.full(3, FACTORIES[factory][name], jnp.float32)})
+    for x in (jnp.ones(4), jnp.ones(()), jnp.ones((3, 2))):
+        with pytest.raises(ValueError, match=rf"hyperparameter {name} of shape \(3,\) does not broadcast to the input's shape {re.escape(str(x.shape))}"):
+            jax.grad(lambda x: act(x).sum())(x)
+    assert jax.grad(lambda x: act(x).sum())(jnp.ones((2, 3))).shape == (2, 3)
+
+@pytest.mark.parametrize('factory,name', HYPER)
+def test_traced_hyperparameters_of_the_wrong_dtype(factory, name):
+    f = getattr(axn, factory)
+    for bad, dt in ((jnp.complex64(1.), 'complex64'), (jnp.array(True), 'bool')):
+        with pytest.raises(TypeError, match=rf"^{factory}: {name} must be a real number or an array of real numbers, got a traced value of dtype {dt}\."):
+            jax.jit(lambda v: jax.grad(f(**{name: v}))(0.5))(bad)
+
+@pytest.mark.parametrize('factory', FACTORIES)
+def test_rebuilding_an_activation_compiles_nothing_new(factory):
+    "Equal hyperparameters make equal, equally hashed activations: as a static jit argument, rebuilt at every step, one compilation."
+    from spyx_axn.core import _apply
+    f, hyper = getattr(axn, factory), FACTORIES[factory]
+    step = jax.jit(lambda act, x: jax.grad(lambda x: act(x).sum())(x), static_argnums=0)
+    x = jnp.linspace(-1, 1, 7, dtype=jnp.float32)
+    sizes = []
+    for _ in range(3):
+        for same in (f(**hyper), f(**{n: float(v) for n, v in hyper.items()}), f(**{n: np.float32(v) for n, v in hyper.items()})):
+            assert same == f(**hyper) and hash(same) == hash(f(**hyper))
+            step(same, x)
+            same(x)
+        sizes.append(_apply._cache_size())
+    assert step._cache_size() == 1, step._cache_size()
+    assert sizes[0] == sizes[-1], sizes  # eager calls: one program per hyperparameter type, made in the first round only
