@@ -60,7 +60,9 @@ def markdown(nb, name, figs):
         for out in cell.get('outputs', []):
             n += 'image/png' in out.get('data', {})
             parts.append(output_markdown(out, figs / f"{Path(name).stem}-{n}.png"))
-    return '\n\n'.join(p for p in parts if p.strip()).replace(site_url(), '')
+    md = '\n\n'.join(p for p in parts if p.strip()).replace(site_url(), '')
+    # links between notebooks become links between pages, as Quarto makes them
+    return re.sub(r'\]\(([\w-]+)\.ipynb(#[^)]*)?\)', lambda m: f"]({page_name(Path(m[1]))}{m[2] or ''})", md)
 
 def sidebar(pages, current):
     "The navigation list: every page, the current one marked."

@@ -6,6 +6,7 @@
 __all__ = ['erf']
 
 # %% ../../nbs/23_erf.ipynb #8fb7554a
+import math
 import jax
 import jax.numpy as jnp
 from ..core import SpikeFunction, custom, _hyperparameter
@@ -14,7 +15,7 @@ from ..core import SpikeFunction, custom, _hyperparameter
 def _erf(x, k):
     r"$(k/\sqrt{\pi})\,e^{-k^2x^2}$"
     u = jnp.clip(k * x, -30, 30)
-    return k / jnp.sqrt(jnp.pi) * jnp.exp(-jnp.square(u))
+    return k / math.sqrt(math.pi) * jnp.exp(-jnp.square(u))  # a Python constant: no float64 op under x64
 
 # %% ../../nbs/23_erf.ipynb #c7b030f7
 def erf(k:float=2, # slope: larger is narrower and taller; positive and finite

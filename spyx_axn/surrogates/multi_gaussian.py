@@ -6,6 +6,7 @@
 __all__ = ['multi_gaussian']
 
 # %% ../../nbs/24_multi_gaussian.ipynb #675fe3ec
+import math
 import jax
 import jax.numpy as jnp
 from ..core import SpikeFunction, custom, _hyperparameter
@@ -21,7 +22,7 @@ def _multi_gaussian(x, h, s, sigma, scale):
     r"$\mathrm{scale}\,[(1+h)\mathcal{N}(x;0,\sigma^2) - h\mathcal{N}(x;\sigma,s^2\sigma^2) - h\mathcal{N}(x;-\sigma,s^2\sigma^2)]$"
     a = jnp.abs(x)
     side = _gauss(a, sigma, s * sigma) + _gauss(a, -sigma, s * sigma)
-    return scale / jnp.sqrt(2 * jnp.pi) * ((1 + h) * _gauss(a, 0, sigma) - h * side)
+    return scale / math.sqrt(2 * math.pi) * ((1 + h) * _gauss(a, 0, sigma) - h * side)
 
 # %% ../../nbs/24_multi_gaussian.ipynb #cfbcdb92
 def multi_gaussian(h:float=0.15, # weight of the two negative side Gaussians; non-negative and finite
