@@ -3,8 +3,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 NBS := $(wildcard nbs/*.ipynb)
+# The lowest JAX that settings.ini declares, in a virtual environment of its own (make test-floor).
+FLOOR := .venv-floor
+# The test files whose results the strict flags (x64, strict dtype and rank promotion) can change.
+STRICT_TESTS := tests/test_activations.py tests/test_properties.py tests/test_misuse.py tests/test_registry.py \
+	tests/test_training.py tests/test_devices.py tests/test_strict.py
 
-.PHONY: docs test test-thorough export outputs clean-nbs sync-check
+.PHONY: docs test test-all test-strict test-floor test-thorough lab export outputs clean-nbs sync-check
 
 $(VENV)/.installed: requirements-dev.txt setup.py settings.ini
 	python3 -m venv $(VENV)
@@ -19,22 +24,51 @@ docs: $(VENV)/.installed
 	$(BIN)/nbdev_export
 	$(PY) tools/docs.py _docs
 
-# The whole test suite (it executes every notebook too).
+# The fast tier, run after every edit: every notebook's inline tests (`#| slow` cells left out), the contract
+# sweep, misuse, registry, property tests (ci profile), package and sync checks, the site build and the browser test.
 test: $(VENV)/.installed
 	$(PY) -m pytest
+
+# Everything: the fast tier with the slow tests (training, slow notebook cells, multi-device, x64) and five
+# times the property examples, then the strict session, then the contract tests on the lowest supported JAX.
+test-all: $(VENV)/.installed
+	HYPOTHESIS_PROFILE=deep $(PY) -m pytest --all
+	$(MAKE) test-strict
+	$(MAKE) test-floor
+
+# The tests that compute with JAX again, with every JAX safety flag on (see tests/test_strict.py).
+test-strict: $(VENV)/.installed
+	SPYX_AXN_STRICT=1 HYPOTHESIS_PROFILE=deep $(PY) -m pytest --all -p no:cacheprovider $(STRICT_TESTS)
+
+# The contract, misuse and registry tests on the lowest JAX that settings.ini allows.
+$(FLOOR)/.installed: requirements-floor.txt
+	python3 -m venv $(FLOOR)
+	$(FLOOR)/bin/python -m pip install -q --upgrade pip
+	$(FLOOR)/bin/python -m pip install -q -r requirements-floor.txt
+	$(FLOOR)/bin/python -m pip install -q --no-deps -e .
+	touch $@
+
+test-floor: $(FLOOR)/.installed
+	$(FLOOR)/bin/python -m pytest -p no:cacheprovider tests/test_activations.py tests/test_misuse.py tests/test_registry.py
 
 # The property-based tests with ten times the examples, drawn at random rather than from the fixed seed.
 test-thorough: $(VENV)/.installed
 	HYPOTHESIS_PROFILE=thorough $(PY) -m pytest tests/test_properties.py
 
+# JupyterLab on the notebooks, from the project's environment, reachable from this machine only; LAB_ARGS adds options
+# (e.g. LAB_ARGS=--no-browser).
+lab: $(VENV)/.installed
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=nbs $(LAB_ARGS)
+
 export: $(VENV)/.installed
 	$(BIN)/nbdev_export
 
-# Re-execute the notebooks, saving their outputs (plots), then clean them and regenerate README.md.
-# Export last: the module's cell references name the cell ids that executing and cleaning leave.
+# Re-execute the notebooks, saving their outputs (plots), slow cells included, then clean them and regenerate
+# README.md. Export last: the module's cell references name the cell ids that executing and cleaning leave.
 outputs: $(VENV)/.installed
 	$(BIN)/nbdev_export
 	cd nbs && for nb in $(notdir $(NBS)); do ../$(BIN)/exec_nb --exc_stop $$nb --dest $$nb || exit 1; done
+	$(PY) tools/docs.py --unlink $(NBS)
 	$(BIN)/nbdev_clean
 	$(BIN)/nbdev_export
 	$(PY) tools/readme.py

@@ -21,8 +21,8 @@ setuptools.setup(
     description=cfg['description'],
     long_description=readme.read_text(encoding='utf-8') if readme.exists() else cfg['description'],
     long_description_content_type='text/markdown',
-    author=cfg['author'], author_email=cfg['author_email'],
-    url=cfg['git_url'], license=lic[0],
+    author=cfg['author'], author_email=cfg['author_email'] or None,
+    url=cfg['git_url'] or None, license=lic[0],  # empty: no code host is named
     keywords=cfg['keywords'].split(),
     classifiers=['Development Status :: ' + statuses[int(cfg['status']) - 1],
                  'Intended Audience :: ' + cfg['audience'].title(),

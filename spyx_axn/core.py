@@ -23,6 +23,11 @@ def _as_input(who, x):
     who = who if isinstance(who, str) else repr(who)
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"{who}: the input must be a number or an array of numbers, got {type(x).__name__}.")
+    if isinstance(x, (list, tuple)):  # NumPy reads a nested sequence first: strings in it never reach JAX
+        try: kind = np.asarray(x).dtype.kind
+        except Exception: kind = None  # ragged, or traced values inside: JAX decides below
+        if kind is not None and kind not in 'biufc':  # complex: refused below, as complex
+            raise TypeError(f"{who}: the input must be a number or an array of numbers, got {type(x).__name__}.")
     try: x = jnp.asarray(x)
     except (TypeError, ValueError):
         raise TypeError(f"{who}: the input must be a number or an array of numbers, got {type(x).__name__}.") from None
@@ -111,6 +116,11 @@ def _key(v):
     a = np.asarray(v).astype(np.float64)
     return (a.shape, np.where(np.isnan(a), np.nan, a).tobytes())
 
+def _arguments(hyperparameters):
+    "Hyperparameters as the compiled program takes them: real scalars as Python floats, so `k=2` and `k=2.5` share a program."
+    return {n: float(v) if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)) else v
+            for n, v in hyperparameters.items()}
+
 def _show(v):
     if _is_traced(v): return f"<traced {v.dtype}{list(v.shape)}>"
     if isinstance(v, (jax.Array, np.ndarray, np.generic)): return repr(np.asarray(v).tolist())
@@ -129,13 +139,13 @@ class SpikeFunction:
     def __call__(self, x:jax.Array) -> jax.Array:
         x = self._input(x)
         if not jnp.issubdtype(x.dtype, jnp.floating): return _forward(self.fwd, x)  # integers, booleans: no gradient
-        return _apply(self.fwd, self.bwd, x, self.hyperparameters)
+        return _apply(self.fwd, self.bwd, x, _arguments(self.hyperparameters))
 
     def surrogate(self, x:jax.Array) -> jax.Array:
         "The surrogate derivative $g(x)$ that the backward pass multiplies the cotangent by."
         x = self._input(x)
         if not jnp.issubdtype(x.dtype, jnp.floating): x = x.astype(jnp.result_type(float))
-        return _apply_surrogate(self.bwd, x, self.hyperparameters)
+        return _apply_surrogate(self.bwd, x, _arguments(self.hyperparameters))
 
     def _input(self, x):
         x = _as_input(self, x)

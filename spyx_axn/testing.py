@@ -103,9 +103,13 @@ def check_activation(act:SpikeFunction, # the activation under test
               'jit(grad)': jax.jit(grad, static_argnums=0)(act, xs), 'vmap(grad)': jax.vmap(jax.grad(act))(xs),
               'jacfwd': jnp.diagonal(jax.jacfwd(act)(xs[::40])), 'surrogate': act.surrogate(xs),
               'scan': jax.grad(lambda x: jax.lax.scan(lambda c, xi: (c + act(xi), None), 0., x)[0])(xs)}
+    # Each transform compiles g anew. Where g takes both signs it is a difference of larger terms (multi_gaussian),
+    # and two compilations that round those terms differently differ by ulps of the terms, not of g: there, as for
+    # the hessian below, agreement is relative to the largest |g|. A surrogate of one sign is held to atol 1e-30.
+    atol = 1e-6 * float(jnp.abs(g).max()) if (g < 0).any() and (g > 0).any() else 1e-30
     for name, v in others.items():
         want = g[::40] if name == 'jacfwd' else g
-        np.testing.assert_allclose(v, want, rtol=1e-6, atol=1e-30, err_msg=f"{act!r}: {name} disagrees with grad")
+        np.testing.assert_allclose(v, want, rtol=1e-6, atol=atol, err_msg=f"{act!r}: {name} disagrees with grad")
     small = xs[::100]
     # The two sides evaluate the same derivative of g with different fusion. Where autodiff's g' is a
     # difference of nearly equal terms (tanh at small k), float32 agreement is relative to those terms.

@@ -65,11 +65,11 @@ def split(x, y, test:float=0.25):
     return (x[:n], y[:n]), (x[n:], y[n:])
 
 # %% ../nbs/60_training.ipynb #95e3cc5e
-def init(key, n_in:int, n_hidden:int, n_out:int, scale:float=3.):
-    "Gaussian weights: variance scale²/n_in into the hidden layer, 1/n_hidden into the readout."
+def init(key, n_in:int, n_hidden:int, n_out:int, scale:float=3., dtype=jnp.float32):
+    "Gaussian weights of `dtype`: variance scale²/n_in into the hidden layer, 1/n_hidden into the readout."
     k1, k2 = jax.random.split(key)
-    return {'w_in': jax.random.normal(k1, (n_in, n_hidden)) * scale / np.sqrt(n_in),
-            'w_out': jax.random.normal(k2, (n_hidden, n_out)) / np.sqrt(n_hidden)}
+    return {'w_in': jax.random.normal(k1, (n_in, n_hidden), dtype) * scale / n_in ** 0.5,
+            'w_out': jax.random.normal(k2, (n_hidden, n_out), dtype) / n_hidden ** 0.5}
 
 # %% ../nbs/60_training.ipynb #fce8f270
 def forward(params, x, act, beta:float=0.9):
@@ -90,14 +90,14 @@ def loss(params, x, y, act):
 
 def accuracy(params, x, y, act):
     "Fraction of samples whose readout peaks highest on the right class."
-    return jnp.mean(forward(params, x, act)[0].max(1).argmax(-1) == y)
+    return jnp.mean(forward(params, x, act)[0].max(1).argmax(-1).astype(y.dtype) == y)  # int64 under x64
 
 # %% ../nbs/60_training.ipynb #15581d86
 def train(act, data, key, n_classes:int=10, n_hidden:int=100, epochs:int=20, batch:int=64, lr:float=1e-2):
     "Train the network with activation `act` on `data` = ((x, y), (x_test, y_test)); return the test accuracy."
     (x, y), (xt, yt) = data
     k0, key = jax.random.split(key)
-    params = init(k0, x.shape[-1], n_hidden, n_classes)
+    params = init(k0, x.shape[-1], n_hidden, n_classes, dtype=x.dtype)  # the data's dtype: no promotion under x64
     moments = jax.tree.map(lambda p: (jnp.zeros_like(p), jnp.zeros_like(p)), params)
     def step(state, idx):
         params, moments, t = state

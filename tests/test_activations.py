@@ -61,6 +61,7 @@ def test_traced_hyperparameters_are_never_checked():
             g = jax.jit(lambda v: grad(getattr(axn, factory)(**{name: v}), 0.25))(-1.)
             assert g.shape == ()
 
+@pytest.mark.slow
 def test_float64_under_x64():
     "The whole contract again with jax_enable_x64, where float64 is one of the dtypes checked."
     out = run_python("""

@@ -3,6 +3,9 @@ JAX fixes its device count when it starts, so the check runs in a subprocess wit
 "Scaling out" page there (its own check included), then applies the page's `check_data_parallel` to every factory."""
 from conftest import factories, run_python
 
+import pytest
+
+@pytest.mark.slow
 def test_data_parallel_step_equals_single_device_on_8_devices():
     out = run_python("""
 import sys

@@ -1,13 +1,34 @@
-"Execute every notebook, so that `pytest` alone runs the inline tests on every page."
-import os
+"""Execute every notebook, so that `pytest` alone runs the inline tests on every page. As `nbdev_test` does,
+cells flagged `#| notest` never run and cells flagged `#| slow` are left to the slow tier (`make test-all`),
+which runs each notebook that has them again, whole. Each xdist worker runs its notebooks in one process,
+in a fresh shell per notebook."""
+import json, re
 from pathlib import Path
 import pytest
 from nbdev import test as nbdev_test
 
 NBS = Path(__file__).resolve().parent.parent / 'nbs'
+ALL = sorted(p.name for p in NBS.glob('*.ipynb'))
 
-@pytest.mark.parametrize('nb', sorted(p.name for p in NBS.glob('*.ipynb')))
-def test_notebook(nb, monkeypatch):
+def flagged(nb, flag):
+    "Whether a code cell of notebook `nb` carries the nbdev test flag `flag` (`#| slow`)."
+    return any(c['cell_type'] == 'code' and re.search(rf'^#\|\s*{flag}\s*$', ''.join(c['source']), re.M)
+               for c in json.loads((NBS / nb).read_text())['cells'])
+
+def run(nb, skip_flags, monkeypatch):
     monkeypatch.chdir(NBS)
-    ok, secs = nbdev_test.test_nb(NBS / nb, skip_flags=['notest'], showerr=True)
+    ok, secs = nbdev_test.test_nb(NBS / nb, skip_flags=skip_flags, showerr=True)
     assert ok, f"{nb} failed (see the traceback above)"
+
+@pytest.mark.parametrize('nb', ALL)
+def test_notebook(nb, monkeypatch): run(nb, ['notest', 'slow'], monkeypatch)
+
+@pytest.mark.slow
+@pytest.mark.parametrize('nb', [nb for nb in ALL if flagged(nb, 'slow')])
+def test_notebook_with_its_slow_cells(nb, monkeypatch): run(nb, ['notest'], monkeypatch)
+
+def test_the_slow_flag_is_nbdevs():
+    "nbdev_test skips the same cells: `slow` is one of settings.ini's tst_flags."
+    from configparser import ConfigParser
+    cfg = ConfigParser(); cfg.read(NBS.parent / 'settings.ini')
+    assert {'notest', 'slow'} <= set(cfg['DEFAULT']['tst_flags'].split())

@@ -40,3 +40,12 @@ def test_wheel_installs_with_jax_only(tmp_path):
                           "('superspike','arctan','boxcar','tanh','triangular','custom')], float(jax.grad(axn.tanh())(1.)))"],
                          check=True, capture_output=True, text=True, cwd=tmp_path).stdout
     assert 'superspike(k=25)' in out and '0.419974' in out
+
+def test_the_floor_tested_is_the_floor_declared():
+    "`make test-floor` installs the lowest JAX that settings.ini's requirements allow, not another."
+    from configparser import ConfigParser
+    cfg = ConfigParser(); cfg.read(ROOT / 'settings.ini')
+    declared = dict(r.split('>=') for r in cfg['DEFAULT']['requirements'].split())
+    pins = dict(l.split('#')[0].strip().split('==') for l in (ROOT / 'requirements-floor.txt').read_text().splitlines()
+                if '==' in l.split('#')[0])
+    assert pins == {'jax': declared['jax'], 'jaxlib': declared['jax']}, (pins, declared)

@@ -1,26 +1,19 @@
-"""The whole contract under every JAX safety flag: jax_enable_x64, jax_numpy_dtype_promotion='strict',
+"""The contract under every JAX safety flag: jax_enable_x64, jax_numpy_dtype_promotion='strict',
 jax_numpy_rank_promotion='raise', and jax_debug_nans for the backward pass of every finite input.
-The first three are process-wide, so the JAX test files run again in a pytest session of their own
-(SPYX_AXN_STRICT=1, read by conftest.py); the tests marked `strict_only` below run only there.
+The first three are process-wide, so they are set by conftest.py when SPYX_AXN_STRICT=1, and the test files
+whose results these flags can change (every file that computes with JAX: the contract, properties, misuse,
+registry, training and multi-device tests, and this one) run again in a pytest session of their own:
+`make test-strict`, part of `make test-all`. The tests below run only there.
 The notebooks are not rerun: their cells state dtypes of JAX's default mode (int32, float32)."""
-import os, subprocess, sys
 import numpy as np
 import jax, jax.numpy as jnp
 import pytest
 import spyx_axn as axn
 from spyx_axn.testing import _dtypes, _extremes, grad, grid
-from conftest import ROOT, STRICT, STRICT_FLAGS, factories
+from conftest import STRICT, STRICT_FLAGS, factories
 
 FACTORIES = factories()
-strict_only = pytest.mark.skipif(not STRICT, reason="runs in the strict session")
-
-@pytest.mark.skipif(STRICT, reason="starts the strict session")
-@pytest.mark.parametrize('path', ['test_activations.py', 'test_properties.py', 'test_misuse.py', 'test_devices.py', 'test_strict.py'])
-def test_under_strict_flags(path):
-    r = subprocess.run([sys.executable, '-m', 'pytest', '-n', '0', '-q', '-rs', '-p', 'no:cacheprovider', f'tests/{path}'],
-                       cwd=ROOT, capture_output=True, text=True, env={**os.environ, 'SPYX_AXN_STRICT': '1'}, timeout=1800)
-    assert r.returncode == 0, f"tests/{path} under {STRICT_FLAGS}:\n{r.stdout[-20000:]}\n{r.stderr[-3000:]}"
-    assert 'skipped' not in r.stdout or 'starts the strict session' in r.stdout and r.stdout.count('SKIPPED') == 1, r.stdout
+strict_only = pytest.mark.skipif(not STRICT, reason="runs in the strict session (make test-strict)")
 
 @strict_only
 def test_the_flags_are_on():

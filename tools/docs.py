@@ -1,5 +1,6 @@
 """Build the documentation site from the notebooks, offline and without Quarto: `python tools/docs.py [OUT]`.
-`python tools/docs.py --proc [DIR]` writes the processed notebooks instead, for Quarto (`_quarto.yml`).
+`python tools/docs.py --proc [DIR]` writes the processed notebooks instead, for Quarto (`_quarto.yml`);
+`python tools/docs.py --unlink NB...` removes nbdev's [source] links from notebooks' saved outputs.
 
 Each notebook in nbs/ becomes one page of OUT (`_docs/` by default), named as nbdev and Quarto name it
 (`10_superspike.ipynb` -> `superspike.html`). nbdev's own processors prepare the notebook as they do for
@@ -10,7 +11,7 @@ import base64, html, json, re, shutil, sys
 from configparser import ConfigParser
 from pathlib import Path
 import pypandoc
-from execnb.nbio import read_nb, write_nb
+from execnb.nbio import dict2nb, read_nb, write_nb
 from nbdev.processors import FilterDefaults
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,9 +26,22 @@ def page_name(nb_path):
     return re.sub(r'^\d+[_-]', '', nb_path.stem) + '.html'
 
 def site_url():
-    "The published address of the site; links to it become relative links here."
+    "Where nbdev's links to other pages start (settings.ini's doc_host and doc_baseurl); they become relative links here."
     cfg = ConfigParser(); cfg.read(ROOT / 'settings.ini')
     return cfg['DEFAULT']['doc_host'].rstrip('/') + '/' + cfg['DEFAULT']['doc_baseurl'].strip('/') + '/'
+
+# nbdev's show_doc adds a link to the source on a code host, built from settings.ini's git_url, which is empty:
+# the project names no code host, so the link would lead nowhere. Pages and saved outputs go without it.
+SOURCE_LINK = re.compile(r'\[source\]\([^)]*\)\{target="_blank"[^}]*\}\n*')
+
+def unlink(path):
+    "Remove nbdev's [source] links from the saved outputs of notebook `path`, in place."
+    nb = json.loads(Path(path).read_text())
+    for cell in nb['cells']:
+        for out in cell.get('outputs', []):
+            md = out.get('data', {}).get('text/markdown')
+            if md: out['data']['text/markdown'] = SOURCE_LINK.sub('', ''.join(md)).splitlines(keepends=True)
+    write_nb(dict2nb(nb), path)
 
 def options(cell):
     "Quarto cell options (`#| echo: false`) left in the source by nbdev, and the source without them."
@@ -60,7 +74,7 @@ def markdown(nb, name, figs):
         for out in cell.get('outputs', []):
             n += 'image/png' in out.get('data', {})
             parts.append(output_markdown(out, figs / f"{Path(name).stem}-{n}.png"))
-    md = '\n\n'.join(p for p in parts if p.strip()).replace(site_url(), '')
+    md = SOURCE_LINK.sub('', '\n\n'.join(p for p in parts if p.strip())).replace('](' + site_url(), '](')
     # links between notebooks become links between pages, as Quarto makes them
     return re.sub(r'\]\(([\w-]+)\.ipynb(#[^)]*)?\)', lambda m: f"]({page_name(Path(m[1]))}{m[2] or ''})", md)
 
@@ -104,5 +118,6 @@ def processed(out=ROOT / '_proc'):
 
 if __name__ == '__main__':
     if sys.argv[1:2] == ['--proc']: print(f"processed notebooks in {processed(*sys.argv[2:3])}/"); sys.exit()
+    if sys.argv[1:2] == ['--unlink']: [unlink(p) for p in sys.argv[2:]]; sys.exit()
     built = build(*sys.argv[1:2])
     print(f"{len(built)} pages in {sys.argv[1] if len(sys.argv) > 1 else '_docs'}/: {' '.join(built)}")

@@ -2,8 +2,9 @@
 
 Markdown cells are copied, visible code cells become fenced Python, text outputs fenced text and
 Markdown outputs (tables) inline. Hidden cells (`#| hide`) are left out, as on the site; `#| echo: false`
-cells show their output only. With --check, exit 1 if README.md differs from the rendering."""
-import json, sys
+cells show their output only. Links to other notebooks (`45_gallery.ipynb`) become links into nbs/ from the
+repository's root. With --check, exit 1 if README.md differs from the rendering."""
+import json, re, sys
 from pathlib import Path
 
 root = Path(__file__).resolve().parent.parent
@@ -16,7 +17,7 @@ def render(nb_path=root / 'nbs' / 'index.ipynb'):
     out = []
     for cell in json.loads(Path(nb_path).read_text())['cells']:
         src = ''.join(cell['source'])
-        if cell['cell_type'] == 'markdown': out.append(src); continue
+        if cell['cell_type'] == 'markdown': out.append(re.sub(r'\]\(([\w-]+\.ipynb)', r'](nbs/\1', src)); continue
         d = directives(src)
         if 'hide' in d: continue
         code = '\n'.join(l for l in src.splitlines() if not l.startswith('#| ')).strip()
