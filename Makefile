@@ -27,6 +27,13 @@ test: $(VENV)/.installed
 test-thorough: $(VENV)/.installed
 	HYPOTHESIS_PROFILE=thorough $(PY) -m pytest tests/test_properties.py
 
+# Serve the built site on 127.0.0.1 (PORT=8000 by default). Search needs it: browsers refuse Pagefind's index to a page
+# opened from disk; every other page, the explorer included, also reads well opened straight from _docs/index.html.
+.PHONY: serve
+serve: $(VENV)/.installed
+	@test -f _docs/index.html || $(MAKE) docs
+	$(PY) -m http.server --bind 127.0.0.1 --directory _docs $${PORT:-8000}
+
 export: $(VENV)/.installed
 	$(BIN)/nbdev_export
 
