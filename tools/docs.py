@@ -52,6 +52,15 @@ def output_markdown(out, fig_path):
     text = ''.join(data['text/plain']) if 'text/plain' in data else ''.join(out.get('text', ''))
     return f"```{{.output}}\n{text.rstrip()}\n```" if text.strip() else ''
 
+def folded(part):
+    "A run of folded code cells as one HTML <details> block, or any other part as it is."
+    if not isinstance(part, list): return part
+    raw = lambda h: f"```{{=html}}\n{h}\n```"
+    names = [s for s, _ in part if s]
+    summary = 'Code' + (f": {', '.join(names)}" if names else f" ({len(part)} cells)" if len(part) > 1 else '')
+    body = [x for s, b in part for x in ([raw(f'<p class="fold-label">{html.escape(s)}</p>')] if s and len(part) > 1 else []) + [b]]
+    return '\n\n'.join([raw(f'<details class="code-fold"><summary>{html.escape(summary)}</summary>'), *body, raw('</details>')])
+
 def markdown(nb, name, figs):
     "The Markdown of a processed notebook; its figures go to `figs`, named after the page `name`."
     parts, n = [], 0
@@ -61,14 +70,17 @@ def markdown(nb, name, figs):
         opts, code = options(cell)
         if opts.get('include') == 'false': continue
         if code and opts.get('echo') != 'false':
-            fold = opts.get('code-fold') == 'true'  # Quarto's option: the code collapsed under "Code", output shown
-            parts.append(('```{=html}\n<details class="code-fold"><summary>Code</summary>\n```\n\n' if fold else '')
-                         + f"```python\n{code}\n```" + ('\n\n```{=html}\n</details>\n```' if fold else ''))
+            block = f"```python\n{code}\n```"
+            if opts.get('code-fold') != 'true': parts.append(block)
+            # Quarto's `code-fold: true`: the code collapsed under its `code-summary`; folded cells in a row, with
+            # no output between them, collapse together
+            elif parts and isinstance(parts[-1], list): parts[-1].append((opts.get('code-summary', ''), block))
+            else: parts.append([(opts.get('code-summary', ''), block)])
         if opts.get('output') == 'false': continue
         for out in cell.get('outputs', []):
             n += 'image/png' in out.get('data', {})
             parts.append(output_markdown(out, figs / f"{Path(name).stem}-{n}.png"))
-    md = '\n\n'.join(p for p in parts if p.strip()).replace(site_url(), '')
+    md = '\n\n'.join(p for p in map(folded, parts) if p.strip()).replace(site_url(), '')
     # links between notebooks become links between pages, as Quarto makes them
     return re.sub(r'\]\(([\w-]+)\.ipynb(#[^)]*)?\)', lambda m: f"]({page_name(Path(m[1]))}{m[2] or ''})", md)
 
