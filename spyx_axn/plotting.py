@@ -101,7 +101,7 @@ def small_multiples(panels:dict[str, list[SpikeFunction]], # panel title to the 
         ax.axhline(0, color='grey', linewidth=0.5)
         ax.set_title(name, fontsize='small')
         ax.tick_params(labelsize='x-small')
-        if labels and name in labels: ax.legend(fontsize='xx-small', frameon=False, loc='upper left', handlelength=1.2)
+        if labels and name in labels: ax.legend(fontsize='x-small', frameon=False, loc='upper left', handlelength=1.2)
     for ax in axes.flat[len(panels):]: ax.axis('off')
     axes[0, 0].set(xlim=xlim, **({'ylim': ylim} if ylim else {}))
     for ax in axes[:, 0]: ax.set_ylabel(_YLABELS[normalise], fontsize='small')

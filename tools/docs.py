@@ -9,7 +9,8 @@ gets the same sidebar: the home page, then every notebook in file order, with th
 gallery. The explorer's curves are computed here, by `spyx_axn` itself, and written beside the pages as
 `explorer-data.js` (a script, so that the page works opened from disk). Pagefind then indexes the pages
 for the search box."""
-import base64, html, itertools, json, re, shutil, subprocess, sys
+import base64, html, itertools, json, os, re, shutil, subprocess, sys
+from concurrent.futures import ThreadPoolExecutor
 from configparser import ConfigParser
 from pathlib import Path
 import numpy as np
@@ -132,11 +133,17 @@ def explorer_curves(name, xlim, n=801):
     curves, x = {}, None
     for idx in itertools.product(*(range(len(p['values'])) for p in params)):
         key = ','.join(map(str, idx))
-        try: act = get(name, **{p['name']: p['values'][i] for p, i in zip(params, idx)})
-        except ValueError as e: curves[key] = {'error': str(e)}; continue
+        default = all(i == p['default'] for p, i in zip(params, idx))
+        # the defaults as the factory has them, as on the activation's page; the other values as NumPy float32
+        # scalars, which JAX passes to the compiled surrogate as arguments rather than compiling each anew
+        value = lambda p, i: p['values'][i] if default else np.float32(p['values'][i])
+        try: act = get(name, **{p['name']: value(p, i) for p, i in zip(params, idx)})
+        except ValueError:  # the factory's own message, for the value as the slider shows it
+            try: get(name, **{p['name']: p['values'][i] for p, i in zip(params, idx)})
+            except ValueError as e: curves[key] = {'error': str(e)}; continue
         x, g = curve(act, xlim, n)  # what `plot` draws on the activation's page
-        default = all(i == p['default'] for p, i in zip(params, idx))  # as `describe` and the home page give it
-        c = {'g': g, 'peak': float(act.surrogate(np.float32(0.))), 'area': area(act) if default else area(act, n=40_001)}
+        c = {'g': g, 'peak': float(act.surrogate(np.float32(0.))),  # at the defaults, as `describe` and the home page give it
+             'area': area(act) if default else area(act, n=40_001)}
         if hasattr(act, 'primitive'):
             try: c['F'] = np.asarray(act.primitive(jnp.asarray(x)), np.float32)
             except (TypeError, ValueError, NotImplementedError): pass
@@ -192,7 +199,9 @@ def convert(md, title, description, pages, current, explore=''):
                                              '--variable', f'sidebar={sidebar(pages, current)}',
                                              *(['--variable', f'explore={explore}'] if explore else [])])
     # a wide table scrolls in a box of its own rather than past the edge of the column
-    return re.sub(r'<table\b(.*?)</table>', r'<div class="table-wrap"><table\1</table></div>', page, flags=re.S)
+    page = re.sub(r'<table\b(.*?)</table>', r'<div class="table-wrap"><table\1</table></div>', page, flags=re.S)
+    # and so does a wide displayed equation
+    return re.sub(r'(<math display="block".*?</math>)', r'<span class="math-wrap">\1</span>', page, flags=re.S)
 
 def build(out=ROOT / '_docs', search=True):
     "Build every page into `out`, and its search index unless `search=False`; return the page names in sidebar order."
@@ -210,10 +219,12 @@ def build(out=ROOT / '_docs', search=True):
     at = next((i + 1 for i, (p, _) in enumerate(pages) if p == EXPLORER_AFTER), len(pages))
     pages.insert(at, EXPLORER)
     explored = {page: name for name, page in activation_pages().items()}
-    for name, title, description, nb in docs:
-        explore = f'explorer.html#{explored[name]}' if name in explored else ''
-        (out / name).write_text(convert(markdown(nb, name, out / 'figures'), title, description, pages, name, explore))
-    data = json.dumps(explorer_data(), separators=(',', ':'), ensure_ascii=False)
+    with ThreadPoolExecutor(os.cpu_count() or 2) as pool:  # pandoc runs in processes of its own, beside the explorer's curves
+        converted = {name: pool.submit(convert, markdown(nb, name, out / 'figures'), title, description, pages, name,
+                                       f'explorer.html#{explored[name]}' if name in explored else '')
+                     for name, title, description, nb in docs}
+        data = json.dumps(explorer_data(), separators=(',', ':'), ensure_ascii=False)
+        for name, page in converted.items(): (out / name).write_text(page.result())
     (out / 'explorer-data.js').write_text(f"// The explorer's curves, computed by spyx_axn when the site was built.\nwindow.EXPLORER_DATA = {data};\n")
     (out / EXPLORER[0]).write_text(convert(EXPLORER_TEXT + '\n\n```{=html}\n' + EXPLORER_BODY + '\n```\n', EXPLORER[1],
                                            "Every surrogate, every hyperparameter: move a slider, see the curve.",
