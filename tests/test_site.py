@@ -271,6 +271,29 @@ def test_explorer_slider_moves_curve_and_peak(tab, site):
     assert page.url.endswith('#boxcar') and page.locator('#explorer-slider-1').count() == 1
     tab.clean('explorer')
 
+def test_explorer_draws_the_primitive(tab, site):
+    "Where the data holds F(x), as for an activation with `primitive`, the explorer draws it, and redraws it with a slider."
+    data = explorer_data(site)
+    with_F = [n for n, d in data.items() if d['Flim']]
+    name = with_F[0] if with_F else 'superspike'
+    if not with_F:  # no activation has `primitive` yet: a stand-in F, the data's own g, in the data the page loads
+        d = data[name]
+        for c in d['curves'].values(): c['F'] = c['g']
+        d['Flim'] = d['ylim']
+        body = f"window.EXPLORER_DATA = {json.dumps(data)};"
+        tab.context.route('**/explorer-data.js', lambda r: r.fulfill(body=body, content_type='text/javascript'))
+    page = tab.open(f'explorer.html#{name}')
+    figure = page.locator('#explorer-F-figure')
+    assert figure.is_visible()
+    drawn = page.locator('#explorer-F').evaluate('c => c.toDataURL()')
+    page.locator('#explorer-slider-0').focus(); page.keyboard.press('ArrowLeft')
+    assert page.locator('#explorer-F').evaluate('c => c.toDataURL()') != drawn
+    without = [n for n in data if not data[n]['Flim'] and n != name]
+    if without:  # an activation without a primitive: no F panel
+        page.select_option('#explorer-act', without[0])
+        assert figure.is_hidden(), f"F drawn for {without[0]}, which has no primitive"
+    tab.clean('explorer, primitive')
+
 def test_dark_mode(browser, served, site):
     "With the system in dark mode the pages turn dark, figures keep a white background; screenshots saved."
     t = Tab(browser, served, color_scheme='dark')
