@@ -126,10 +126,8 @@ def explorer_curves(name, xlim, n=801):
     from spyx_axn.plotting import curve
     defaults = _defaults(name)
     m = {0: 0, 1: 6, 2: 3, 3: 2}.get(len(defaults), 1)  # 13 values for one hyperparameter, 7 each for two, 5 for three, 3 beyond
-    params = [{'name': h, 'values': grid_values(v, m)} for h, v in defaults.items()]
-    for p in params:
-        p['labels'] = [f'{v:.4g}' for v in p['values']]
-        p['default'] = len(p['values']) // 2 if len(p['values']) > 1 else 0
+    params = [{'name': h, 'values': grid_values(v, m), 'default': grid_values(v, m).index(v)} for h, v in defaults.items()]
+    for p in params: p['labels'] = [f'{v:.4g}' for v in p['values']]
     curves, x = {}, None
     for idx in itertools.product(*(range(len(p['values'])) for p in params)):
         key = ','.join(map(str, idx))
@@ -156,7 +154,7 @@ def explorer_data():
     for name, page in activation_pages().items():
         e = explorer_curves(name, page_xlim(page))
         ok = [c for c in e['curves'].values() if 'g' in c]
-        lim = lambda k: [min(0., min(float(np.min(c[k])) for c in ok)), max(float(np.max(c[k])) for c in ok)] \
+        lim = lambda k: [min(0., min(float(np.nanmin(c[k])) for c in ok)), max(float(np.nanmax(c[k])) for c in ok)] \
                         if ok and all(k in c for c in ok) else None
         e['ylim'], e['Flim'] = lim('g'), lim('F')
         for c in ok:
