@@ -171,8 +171,8 @@ class Tab:
         self.context.route('**/*', route)
 
     def open(self, page):
+        "Load `page`: its scripts, styles and figures are in by the load event (search loads its index on input)."
         self.page.goto(self.base + page, wait_until='load')
-        self.page.wait_for_load_state('networkidle')
         return self.page
 
     def clean(self, what):
