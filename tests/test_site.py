@@ -267,6 +267,8 @@ def test_explorer_slider_moves_curve_and_peak(tab, site):
     k = explorer_data(site)['erf']['params'][0]['values'][int(slider.input_value())]
     assert peak2 == f"{float(get('erf', k=k).surrogate(np.float32(0))):.4g}"
     page.screenshot(path=site / 'screenshots' / 'explorer.png', full_page=True)
+    page.locator('#explorer-hold').check()  # the y axis held at the range of every setting: the same curve, drawn smaller
+    assert page.locator('#explorer-g').evaluate('c => c.toDataURL()') != drawn2
     page.select_option('#explorer-act', 'boxcar')
     assert page.url.endswith('#boxcar') and page.locator('#explorer-slider-1').count() == 1
     tab.clean('explorer')

@@ -167,7 +167,8 @@ def explorer_data():
 
 EXPLORER_BODY = """<div id="explorer" data-pagefind-ignore>
 <p class="explorer-controls"><label>Activation <select id="explorer-act"></select></label>
-<a id="explorer-page" href="#">its page</a></p>
+<a id="explorer-page" href="#">its page</a>
+<label class="explorer-hold"><input type="checkbox" id="explorer-hold"> hold the y axis at the range of every setting</label></p>
 <div id="explorer-sliders"></div>
 <p class="explorer-numbers">peak <var>g</var>(0) = <output id="explorer-peak"></output>
 &emsp; area ∫<var>g</var> = <output id="explorer-area"></output></p>

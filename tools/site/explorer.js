@@ -54,10 +54,17 @@
     $('explorer-peak').value = c.error ? '–' : c.peak; $('explorer-area').value = c.error ? '–' : c.area;
     const curves = k => [...(def && def[k] && c !== def ? [[floats(def[k]), css('--muted'), 1]] : []),
                          ...(c[k] ? [[floats(c[k]), css('--accent'), 2]] : [])];
-    const g = $('explorer-g'); g.dataset.curve = key(idx);
-    draw(g, xs, d.ylim, d.xlim, curves('g'), 'g(x)');
+    // the y axis fits the curves drawn, or holds the range of every setting on the grid
+    const range = (cs, all) => {
+      if ($('explorer-hold').checked || !cs.length) return all;
+      let lo = 0, hi = -Infinity;
+      for (const [ys] of cs) for (const y of ys) if (Number.isFinite(y)) { lo = Math.min(lo, y); hi = Math.max(hi, y); }
+      return hi > lo ? [lo, hi] : all;
+    };
+    const g = $('explorer-g'), gs = curves('g'); g.dataset.curve = key(idx);
+    draw(g, xs, range(gs, d.ylim), d.xlim, gs, 'g(x)');
     $('explorer-F-figure').hidden = !d.Flim;
-    if (d.Flim) draw($('explorer-F'), xs, d.Flim, d.xlim, curves('F'), 'F(x)');
+    if (d.Flim) { const Fs = curves('F'); draw($('explorer-F'), xs, range(Fs, d.Flim), d.xlim, Fs, 'F(x)'); }
     if (location.hash.slice(1) !== act) history.replaceState(null, '', '#' + act);
   }
 
@@ -78,6 +85,7 @@
   }
 
   select.addEventListener('change', () => choose(select.value));
+  $('explorer-hold').addEventListener('change', show);
   window.addEventListener('hashchange', () => { if (location.hash.slice(1) !== act) choose(location.hash.slice(1)); });
   window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', show);
   window.addEventListener('resize', show);
