@@ -18,6 +18,13 @@ $(VENV)/.installed: requirements-dev.txt setup.py settings.ini
 	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
+# Serve the built site on 127.0.0.1 (PORT=8000 by default). Search needs it: browsers refuse Pagefind's index to a page
+# opened from disk; every other page, the explorer included, also reads well opened straight from _docs/index.html.
+.PHONY: serve
+serve: $(VENV)/.installed
+	@test -f _docs/index.html || $(MAKE) docs
+	$(PY) -m http.server --bind 127.0.0.1 --directory _docs $${PORT:-8000}
+
 # The documentation site, from the notebooks and their saved outputs, into _docs/: offline, no Quarto needed.
 # Export first, so that the API shown on each page is the notebooks' own.
 docs: $(VENV)/.installed

@@ -1,21 +1,25 @@
-"""The documentation site as a reader gets it: built from the notebooks, served from 127.0.0.1 and opened,
-page by page, in headless Chromium driven over the DevTools protocol."""
-import functools, http.server, json, re, shutil, subprocess, sys, tempfile, threading, time
-import urllib.parse, urllib.request
+"""The documentation site as a reader gets it: built from the notebooks once, then served from 127.0.0.1 and
+opened in headless Chromium (Debian's, driven by Playwright) page by page, searched, explored, in light and
+dark mode, at laptop and phone width, and opened from disk. Screenshots go to _docs/screenshots/."""
+import base64, functools, http.server, json, re, shutil, subprocess, sys, threading, urllib.parse
 from html.parser import HTMLParser
 from pathlib import Path
+import numpy as np
 import pytest
 from conftest import ROOT
 
-# The pages, in sidebar order: the home page, then every notebook in file order, named without its number.
+sys.path.insert(0, str(ROOT / 'tools'))
+import docs  # tools/docs.py: the site builder
+
+# The pages, in sidebar order: the home page, then every notebook in file order, named without its number,
+# and the explorer after the gallery.
 NBS = sorted((ROOT / 'nbs').glob('*.ipynb'), key=lambda p: (p.name != 'index.ipynb', p.name))
 PAGES = [re.sub(r'^\d+_', '', p.stem) + '.html' for p in NBS]
+PAGES.insert(PAGES.index('gallery.html') + 1, 'explorer.html')
+NB_OF = {re.sub(r'^\d+_', '', p.stem) + '.html': p for p in NBS}
 CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
-
-def build(out):
-    "Build the site into `out` as `make docs` does, in a process of its own (it runs the notebooks' imports)."
-    r = subprocess.run([sys.executable, ROOT / 'tools' / 'docs.py', out], capture_output=True, text=True, cwd=ROOT)
-    assert r.returncode == 0, f"the site build failed:\n{r.stdout}\n{r.stderr}"
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium): "
+                                    "the site was not checked in a browser; .ci/run installs it")
 
 def shown(nb_path):
     "The cells of a notebook that its page shows: all but `#| hide` and `#| include: false`."
@@ -31,6 +35,16 @@ def figures(nb_path):
 def has_math(nb_path):
     return any(c['cell_type'] == 'markdown' and '$' in ''.join(c['source']) for c, _ in shown(nb_path))
 
+@pytest.fixture(scope='module')
+def site():
+    "The site built into _docs/ as `make docs` builds it, in a process of its own (it runs the notebooks' imports)."
+    out = ROOT / '_docs'
+    r = subprocess.run([sys.executable, ROOT / 'tools' / 'docs.py', out], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, f"the site build failed:\n{r.stdout}\n{r.stderr}"
+    assert 'warn' not in (r.stdout + r.stderr).lower(), f"the site build warned (make docs must be quiet):\n{r.stderr}"
+    (out / 'screenshots').mkdir()
+    return out
+
 class Assets(HTMLParser):
     "Every address a page loads by itself (scripts, styles, images, frames), as opposed to links a reader follows."
     def __init__(self): super().__init__(); self.urls = []
@@ -39,17 +53,18 @@ class Assets(HTMLParser):
         if tag in ('script', 'img', 'iframe', 'source', 'video', 'audio', 'embed') and a.get('src'): self.urls.append(a['src'])
         if tag == 'link' and a.get('href'): self.urls.append(a['href'])
 
-def test_a_page_per_notebook_loading_nothing_from_elsewhere(tmp_path):
-    build(tmp_path)
-    assert sorted(p.name for p in tmp_path.glob('*.html')) == sorted(PAGES)
+def test_a_page_per_notebook_loading_nothing_from_elsewhere(site):
+    assert sorted(p.name for p in site.glob('*.html')) == sorted(PAGES)
     for page in PAGES:
-        text = (tmp_path / page).read_text()
+        text = (site / page).read_text()
         parser = Assets(); parser.feed(text)
         assert parser.urls and not [u for u in parser.urls if urllib.parse.urlparse(u).scheme], (page, parser.urls)
+        assert all((site / u).is_file() for u in parser.urls), f"{page}: loads a file the build did not write {parser.urls}"
         assert not re.search(r'@import|url\(\s*["\']?(https?:)?//', text), page
-        sidebar = re.search(r'<nav id="sidebar">(.*?)</nav>', text, re.S).group(1)
+        sidebar = re.search(r'<nav id="sidebar".*?>(.*?)</nav>', text, re.S).group(1)
         assert re.findall(r'<li><a href="([^"]+)"', sidebar) == PAGES, f"{page}: sidebar"
-    assert not re.search(r'@import|url\(', (tmp_path / 'style.css').read_text())
+    for asset in ('style.css', 'site.js', 'explorer.js'):
+        assert not re.search(r'@import|url\(|https?://', (site / asset).read_text()), asset
 
 def saved_text(nb_name):
     "The text and Markdown outputs saved in a notebook, in order."
@@ -65,83 +80,119 @@ def test_saved_table_and_gallery_show_every_activation():
     assert re.findall(r'^\| `(\w+)` \|', table, re.M) == names, "run `make outputs`: the table is stale"
     assert saved_text('45_gallery.ipynb')[0].strip().split(', ') == names, "run `make outputs`: the gallery is stale"
 
-class Chromium:
-    "Headless Chromium with a fresh profile, driven over the DevTools protocol; records each page's requests."
-    def __init__(self, exe):
-        import websocket  # websocket-client, pinned in requirements-dev.txt
-        self.profile = tempfile.mkdtemp(prefix='chromium-profile-')
-        self.proc = subprocess.Popen(
-            [exe, '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-             '--disable-component-update', '--disable-sync', '--no-first-run', f'--user-data-dir={self.profile}',
-             '--remote-debugging-port=0', 'about:blank'], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            start_new_session=True)  # its own process group: signals Chromium sends its group never reach pytest
-        for line in self.proc.stderr:
-            if m := re.search(r'DevTools listening on ws://[^:]+:(\d+)/', line): break
-        else: raise RuntimeError(f"chromium exited with {self.proc.wait()} before opening its DevTools port")
-        threading.Thread(target=self.proc.stderr.read, daemon=True).start()  # keep its stderr pipe drained
-        targets = json.load(urllib.request.urlopen(f'http://127.0.0.1:{m.group(1)}/json/list'))
-        url = next(t['webSocketDebuggerUrl'] for t in targets if t['type'] == 'page')
-        self.ws, self.n, self.events = websocket.create_connection(url, timeout=60, suppress_origin=True), 0, []
-        for domain in ('Page', 'Network', 'Runtime'): self.send(f'{domain}.enable')
-        self.send('Emulation.setDeviceMetricsOverride', width=1400, height=900, deviceScaleFactor=1, mobile=False)
+# The explorer's data, as its page reads it.
+def explorer_data(site):
+    text = (site / 'explorer-data.js').read_text()
+    return json.loads(re.search(r'window\.EXPLORER_DATA = (.*);\s*$', text, re.S).group(1))
 
-    def recv(self):
-        msg = json.loads(self.ws.recv())
-        if 'method' in msg: self.events.append(msg)
-        return msg
+floats = lambda s: np.frombuffer(base64.b64decode(s), '<f4')
 
-    def send(self, method, **params):
-        self.n += 1
-        self.ws.send(json.dumps({'id': self.n, 'method': method, 'params': params}))
-        while (msg := self.recv()).get('id') != self.n: pass
-        if 'error' in msg: raise RuntimeError(f"{method}: {msg['error']}")
-        return msg['result']
+def page_figure(page):
+    "The activations and range of x of the figure under a page's `## Plot` heading, by running that cell with `plot` recording."
+    import spyx_axn, spyx_axn.plotting
+    nb = json.loads(NB_OF[page].read_text())
+    cells = [''.join(c['source']) for c in nb['cells']]
+    at = next(i for i, s in enumerate(cells) if re.search(r'^## Plot', s, re.M))
+    src = next(s for s in cells[at:] if 'plot(' in s and nb['cells'][cells.index(s)]['cell_type'] == 'code')
+    calls = []
+    ns = {**vars(spyx_axn), 'np': np, 'jnp': __import__('jax.numpy', fromlist=['x']),
+          'plot': lambda acts, *a, xlim=(-2., 2.), **kw: calls.append((list(acts), tuple(map(float, xlim))))}
+    exec(src, ns)
+    return calls[0]
 
-    def open(self, url, timeout=60):
-        "Load `url` until its load event has fired and no request is pending; return its requests and failures."
-        self.events.clear()
-        self.send('Page.navigate', url=url)
-        deadline, loaded, pending, done = time.time() + timeout, False, set(), 0
-        while True:
-            for e in self.events[done:]:  # those that came with the reply to navigate, then each new one
-                m, p = e['method'], e.get('params', {})
-                if m == 'Page.loadEventFired': loaded = True
-                elif m == 'Network.requestWillBeSent': pending.add(p['requestId'])
-                elif m in ('Network.loadingFinished', 'Network.loadingFailed'): pending.discard(p['requestId'])
-            done = len(self.events)
-            if loaded and not pending: break
-            assert time.time() < deadline, f"{url} did not finish loading: pending {pending}"
-            self.recv()
-        ev = lambda name: [e['params'] for e in self.events if e.get('method') == name]
-        urls = {p['requestId']: p['request']['url'] for p in ev('Network.requestWillBeSent')}
-        requests = list(urls.values())
-        failed = [f"{p['errorText']} {urls[p['requestId']]}" for p in ev('Network.loadingFailed')] + \
-                 [f"{p['response']['status']} {p['response']['url']}" for p in ev('Network.responseReceived')
-                  if p['response']['status'] >= 400]
-        return requests, failed
+def test_explorer_defaults_are_the_pages_curves(site):
+    "At its defaults, each activation's explorer curve is, point for point, the one its page's figure draws."
+    from spyx_axn import available, get
+    from spyx_axn.plotting import curve
+    data = explorer_data(site)
+    assert list(data) == available()
+    drawn = 0
+    for name, d in data.items():
+        acts, xlim = page_figure(d['page'])
+        assert d['xlim'] == list(xlim), f"{name}: the explorer's range of x is not its page's"
+        default = d['curves'][','.join(str(p['default']) for p in d['params'])]
+        assert [p['values'][p['default']] for p in d['params']] == [float(v) for v in get(name).hyperparameters.values()]
+        x, g = curve(get(name), xlim)
+        np.testing.assert_array_equal(floats(d['x']), x)
+        np.testing.assert_array_equal(floats(default['g']), g)
+        if get(name) in acts:  # the page draws the defaults: the very same points
+            np.testing.assert_array_equal(curve(acts[acts.index(get(name))], xlim)[1], floats(default['g'])); drawn += 1
+    assert drawn >= len(data) - 3, f"only {drawn} pages draw their activation's defaults"
 
-    def js(self, expression):
-        r = self.send('Runtime.evaluate', expression=expression, returnByValue=True)
-        if 'exceptionDetails' in r: raise RuntimeError(r['exceptionDetails'])
-        return r['result']['value']
+def test_explorer_draws_the_primitive_where_an_activation_has_one(monkeypatch):
+    "F(x) is computed from `act.primitive` where the activation has that attribute, and left out where not."
+    import spyx_axn
+    get = spyx_axn.get
+    e = docs.explorer_curves('arctan', (-2., 2.), n=5)
+    assert all(('F' in c) == hasattr(get('arctan'), 'primitive') for c in e['curves'].values())
+    def with_primitive(name, **h):  # a stand-in primitive, k x, on the activation the registry builds
+        act = get(name, **h)
+        object.__setattr__(act, 'primitive', lambda x: x * act.hyperparameters['k'])
+        return act
+    monkeypatch.setattr(spyx_axn, 'get', with_primitive)
+    e = docs.explorer_curves('arctan', (-2., 2.), n=5)
+    for i, k in enumerate(e['params'][0]['values']):
+        np.testing.assert_array_equal(e['curves'][str(i)]['F'], np.float32(e['x'] * np.float32(k)))
 
-    def screenshot(self, path):
-        "The whole page, not just the window, as a PNG."
-        import base64
-        size = self.send('Page.getLayoutMetrics')['cssContentSize']
-        clip = {'x': 0, 'y': 0, 'width': size['width'], 'height': size['height'], 'scale': 1}
-        path.write_bytes(base64.b64decode(self.send('Page.captureScreenshot', format='png', clip=clip,
-                                                     captureBeyondViewport=True)['data']))
+# ---- in the browser ----
 
-    def close(self):
-        self.ws.close(); self.proc.terminate(); self.proc.wait(30)
-        shutil.rmtree(self.profile, ignore_errors=True)
+@pytest.fixture(scope='module')
+def served(site):
+    "The site served on 127.0.0.1 for the duration of the tests."
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args): pass
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f'http://127.0.0.1:{server.server_address[1]}/'
+    server.shutdown()
+
+@pytest.fixture(scope='module')
+def browser():
+    "One headless Chromium for every test: Debian's, driven by Playwright (which downloads no browser of its own)."
+    if CHROMIUM is None: pytest.skip("chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=['--no-sandbox', '--disable-gpu'])
+        yield b
+        b.close()
+
+class Tab:
+    "A page in a fresh context that records console errors, uncaught exceptions and every request it makes."
+    def __init__(self, browser, base, **context):
+        self.context = browser.new_context(viewport=context.pop('viewport', {'width': 1400, 'height': 900}), **context)
+        self.page, self.base, self.errors, self.elsewhere, self.failed = self.context.new_page(), base, [], [], []
+        self.page.set_default_timeout(15_000)
+        self.page.on('console', lambda m: m.type == 'error' and self.errors.append(f"console: {m.text}"))
+        self.page.on('pageerror', lambda e: self.errors.append(f"exception: {e}"))
+        self.page.on('requestfailed', lambda r: self.failed.append(f"{r.failure} {r.url}"))
+        self.page.on('response', lambda r: r.status >= 400 and self.failed.append(f"{r.status} {r.url}"))
+        def route(r):  # a request to another host is recorded, and never leaves the machine
+            if r.request.url.startswith((base, 'data:', 'blob:')): r.continue_()
+            else: self.elsewhere.append(r.request.url); r.abort()
+        self.context.route('**/*', route)
+
+    def open(self, page):
+        "Load `page`: its scripts, styles and figures are in by the load event (search loads its index on input)."
+        self.page.goto(self.base + page, wait_until='load')
+        return self.page
+
+    def clean(self, what):
+        assert not self.errors, f"{what}: {self.errors}"
+        assert not self.failed, f"{what}: failed requests {self.failed}"
+        assert not self.elsewhere, f"{what}: requests to another host {self.elsewhere}"
+
+    def close(self): self.context.close()
+
+@pytest.fixture
+def tab(browser, served):
+    t = Tab(browser, served); yield t; t.close()
 
 # Everything a check needs from a loaded page, in one evaluation.
-INSPECT = """(() => {
+INSPECT = """() => {
   const seen = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
   const prose = document.querySelector('main').cloneNode(true);
-  prose.querySelectorAll('pre, code, math').forEach(e => e.remove());
+  prose.querySelectorAll('pre, code, math, script').forEach(e => e.remove());
+  const main = document.querySelector('main').getBoundingClientRect();
   return {
     maths: [...document.querySelectorAll('main math')].map(m => ({display: getComputedStyle(m).display, seen: seen(m)})),
     tex_left: (prose.textContent.match(/\\$[^$]*\\$?/g) || []).slice(0, 3),
@@ -150,48 +201,142 @@ INSPECT = """(() => {
     links: [...document.querySelectorAll('a[href]')].map(a => a.href),
     ids: [...document.querySelectorAll('[id]')].map(e => e.id),
     sidebar: [...document.querySelectorAll('#sidebar li a')].map(a => a.getAttribute('href')),
+    search: !!document.querySelector('#search input'),
+    overflow: [...document.querySelectorAll('main > *')].filter(e => e.getBoundingClientRect().right > main.right + 1)
+                .map(e => e.tagName + '.' + e.className),
+    code: document.querySelectorAll('main div.sourceCode').length,
+    copy: document.querySelectorAll('main div.sourceCode > button.copy').length,
+    explore: [...document.querySelectorAll('header .explore a')].map(a => a.getAttribute('href')),
   };
-})()"""
+}"""
 
-@pytest.fixture(scope='module')
-def served():
-    "The site built into _docs/ and served on 127.0.0.1 for the duration of the tests."
-    out = ROOT / '_docs'
-    build(out)
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args): pass
-    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(Quiet, directory=str(out)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield out, f'http://127.0.0.1:{server.server_address[1]}/'
-    server.shutdown()
-
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium): the site "
-                    "was not checked in a browser; .ci/run installs it")
-def test_every_page_in_chromium(served):
-    out, base = served
-    browser, seen = Chromium(CHROMIUM), {}
-    try:
-        for nb, page in zip(NBS, PAGES):
-            requests, failed = browser.open(base + page)
-            assert not failed, f"{page}: failed requests {failed}"
-            assert requests and all(r.startswith(base) for r in requests), \
-                f"{page}: requests to another host {[r for r in requests if not r.startswith(base)]}"
-            info = seen[page] = browser.js(INSPECT)
-            if has_math(nb):
-                assert info['maths'], f"{page}: the notebook has math, the page has no MathML"
-            for m in info['maths']:
-                assert 'math' in m['display'] and m['seen'], f"{page}: MathML not rendered as math: {m}"
-            assert not info['tex_left'], f"{page}: TeX left unrendered in the text: {info['tex_left']}"
-            imgs = info['images']
-            assert len(imgs) == figures(nb), f"{page}: {len(imgs)} images shown for {figures(nb)} figures saved"
-            assert all(i['shown'] and i['src'].startswith('figures/') for i in imgs), f"{page}: figure not shown: {imgs}"
-            assert info['sidebar'] == PAGES, f"{page}: the sidebar lists {info['sidebar']}"
-            if page in ('index.html', 'gallery.html'):
-                browser.screenshot(out / f"screenshot-{page.removesuffix('.html')}.png")
-    finally: browser.close()
+def test_every_page_in_chromium(tab, site, served):
+    "Every page loads without an error, from this host only, with its figures, math, search box and links."
+    seen = {}
+    pages = docs.activation_pages()
+    for page in PAGES:
+        info = seen[page] = tab.open(page).evaluate(INSPECT)
+        tab.clean(page)
+        nb = NB_OF.get(page)
+        if nb and has_math(nb): assert info['maths'], f"{page}: the notebook has math, the page has no MathML"
+        for m in info['maths']:
+            assert 'math' in m['display'] and m['seen'], f"{page}: MathML not rendered as math: {m}"
+        assert not info['tex_left'], f"{page}: TeX left unrendered in the text: {info['tex_left']}"
+        imgs = info['images']
+        assert len(imgs) == (figures(nb) if nb else 0), f"{page}: {len(imgs)} images shown"
+        assert all(i['shown'] and i['src'].startswith('figures/') for i in imgs), f"{page}: figure not shown: {imgs}"
+        assert info['sidebar'] == PAGES, f"{page}: the sidebar lists {info['sidebar']}"
+        assert info['search'], f"{page}: no search box"
+        assert not info['overflow'], f"{page}: runs past the right edge of the column: {info['overflow']}"
+        assert info['copy'] == info['code'], f"{page}: {info['code']} code blocks, {info['copy']} copy buttons"
+        assert info['explore'] == [f'explorer.html#{n}' for n, p in pages.items() if p == page], f"{page}: explorer link"
     for page, info in seen.items():
         for link in info['links']:
-            if not link.startswith(base): continue
-            target, _, anchor = link[len(base):].partition('#')
+            if not link.startswith(served): continue
+            target, _, anchor = link[len(served):].partition('#')
             assert target in seen, f"{page}: link to a missing page {link}"
-            assert not anchor or urllib.parse.unquote(anchor) in seen[target]['ids'], f"{page}: link to a missing anchor {link}"
+            if target != 'explorer.html':
+                assert not anchor or urllib.parse.unquote(anchor) in seen[target]['ids'], f"{page}: link to a missing anchor {link}"
+    tab.page.goto(served + 'index.html'); tab.page.screenshot(path=site / 'screenshots' / 'index.png', full_page=True)
+    tab.page.goto(served + 'gallery.html'); tab.page.screenshot(path=site / 'screenshots' / 'gallery.png', full_page=True)
+
+def test_search_finds_superspike(tab, site):
+    "Typing `superspike` in the search box (Pagefind, over the whole site) lists the SuperSpike page."
+    page = tab.open('arctan.html')
+    page.locator('#search input').fill('superspike')
+    link = page.locator('#search .pagefind-ui__result-link', has_text='SuperSpike').first
+    link.wait_for()
+    assert link.get_attribute('href').endswith('superspike.html')
+    page.screenshot(path=site / 'screenshots' / 'search.png')
+    tab.clean('search')
+
+def test_explorer_slider_moves_curve_and_peak(tab, site):
+    "Each activation's page links to the explorer preset to it; moving a slider redraws g and changes its peak."
+    page = tab.open('erf.html')
+    page.locator('header .explore a').click()
+    page.wait_for_url('**/explorer.html#erf')
+    assert page.locator('#explorer-act').input_value() == 'erf'
+    state = lambda: (page.locator('#explorer-peak').text_content(), page.locator('#explorer-area').text_content(),
+                     page.locator('#explorer-g').evaluate('c => c.toDataURL()'))
+    from spyx_axn import describe, get
+    peak, area, drawn = state()
+    assert peak == f"{describe(get('erf'))['peak']:.4g}" and area == f"{describe(get('erf'))['area']:.4g}"
+    slider = page.locator('#explorer-slider-0')
+    slider.focus(); page.keyboard.press('ArrowRight'); page.keyboard.press('ArrowRight')
+    peak2, area2, drawn2 = state()
+    assert peak2 != peak and drawn2 != drawn, "the slider changed neither the peak nor the curve"
+    k = explorer_data(site)['erf']['params'][0]['values'][int(slider.input_value())]
+    assert peak2 == f"{float(get('erf', k=k).surrogate(np.float32(0))):.4g}"
+    page.screenshot(path=site / 'screenshots' / 'explorer.png', full_page=True)
+    page.locator('#explorer-hold').check()  # the y axis held at the range of every setting: the same curve, drawn smaller
+    assert page.locator('#explorer-g').evaluate('c => c.toDataURL()') != drawn2
+    page.select_option('#explorer-act', 'boxcar')
+    assert page.url.endswith('#boxcar') and page.locator('#explorer-slider-1').count() == 1
+    tab.clean('explorer')
+
+def test_explorer_draws_the_primitive(tab, site):
+    "Where the data holds F(x), as for an activation with `primitive`, the explorer draws it, and redraws it with a slider."
+    data = explorer_data(site)
+    with_F = [n for n, d in data.items() if d['Flim']]
+    name = with_F[0] if with_F else 'superspike'
+    if not with_F:  # no activation has `primitive` yet: a stand-in F, the data's own g, in the data the page loads
+        d = data[name]
+        for c in d['curves'].values(): c['F'] = c['g']
+        d['Flim'] = d['ylim']
+        body = f"window.EXPLORER_DATA = {json.dumps(data)};"
+        tab.context.route('**/explorer-data.js', lambda r: r.fulfill(body=body, content_type='text/javascript'))
+    page = tab.open(f'explorer.html#{name}')
+    figure = page.locator('#explorer-F-figure')
+    assert figure.is_visible()
+    drawn = page.locator('#explorer-F').evaluate('c => c.toDataURL()')
+    page.locator('#explorer-slider-0').focus(); page.keyboard.press('ArrowLeft')
+    assert page.locator('#explorer-F').evaluate('c => c.toDataURL()') != drawn
+    without = [n for n in data if not data[n]['Flim'] and n != name]
+    if without:  # an activation without a primitive: no F panel
+        page.select_option('#explorer-act', without[0])
+        assert figure.is_hidden(), f"F drawn for {without[0]}, which has no primitive"
+    tab.clean('explorer, primitive')
+
+def test_dark_mode(browser, served, site):
+    "With the system in dark mode the pages turn dark, figures keep a white background; screenshots saved."
+    t = Tab(browser, served, color_scheme='dark')
+    try:
+        for page in ('index.html', 'gallery.html', 'explorer.html#sigmoid', 'translation.html'):
+            p = t.open(page)
+            colours = p.evaluate("""() => ({body: getComputedStyle(document.body).color,
+                bg: getComputedStyle(document.querySelector('main pre, main canvas, body')).backgroundColor,
+                img: [...document.querySelectorAll('main img')].map(i => getComputedStyle(i).backgroundColor)})""")
+            light = lambda c: sum(map(int, re.findall(r'\d+', c)[:3])) / 3
+            assert light(colours['body']) > 180 and light(colours['bg']) < 60, f"{page}: not dark: {colours}"
+            assert all(c == 'rgb(255, 255, 255)' for c in colours['img']), f"{page}: figure without its white background"
+            p.screenshot(path=site / 'screenshots' / f"dark-{page.split('.')[0]}.png", full_page=page != 'translation.html')
+        t.clean('dark mode')
+    finally: t.close()
+
+def test_phone_width_and_copy(browser, served, site):
+    "At phone width the sidebar folds behind a Menu button; a code block's button copies its code."
+    t = Tab(browser, served, viewport={'width': 390, 'height': 800}, permissions=['clipboard-read', 'clipboard-write'])
+    try:
+        p = t.open('superspike.html')
+        assert not p.locator('#sidebar li a').first.is_visible()
+        assert p.evaluate('document.documentElement.scrollWidth') <= 390, "the page scrolls sideways at phone width"
+        p.screenshot(path=site / 'screenshots' / 'phone.png')
+        p.locator('#menu-toggle').click()
+        assert p.locator('#sidebar li a', has_text='Home').is_visible()
+        p.screenshot(path=site / 'screenshots' / 'phone-menu.png')
+        p.locator('#menu-toggle').click()
+        block = p.locator('main div.sourceCode').first
+        block.locator('button.copy').click()
+        assert p.evaluate('navigator.clipboard.readText()') == block.locator('pre').inner_text().rstrip('\n')
+        t.clean('phone')
+    finally: t.close()
+
+def test_opened_from_disk(browser, site):
+    "Opened straight from disk (file://), pages and the explorer work; search says it needs `make serve`."
+    t = Tab(browser, site.as_uri() + '/')
+    try:
+        p = t.open('explorer.html#superspike')
+        assert p.locator('#explorer-act').input_value() == 'superspike' and p.locator('#explorer-peak').text_content() == '1'
+        assert 'make serve' in p.locator('#search').text_content()
+        t.open('index.html'); t.clean('file://')
+    finally: t.close()

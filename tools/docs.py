@@ -6,10 +6,16 @@ Each notebook in nbs/ becomes one page of OUT (`_docs/` by default), named as nb
 (`10_superspike.ipynb` -> `superspike.html`). nbdev's own processors prepare the notebook as they do for
 Quarto (hidden cells dropped, `show_doc` rendered, links added); the saved outputs are written as
 Markdown with the figures copied beside; pandoc turns that into HTML with math as MathML. Every page
-gets the same sidebar: the home page, then every notebook in file order."""
-import base64, html, json, re, shutil, sys
+gets the same sidebar: the home page, then every notebook in file order, with the explorer after the
+gallery. The explorer's curves are computed here, by `spyx_axn` itself, and written beside the pages as
+`explorer-data.js` (a script, so that the page works opened from disk). Pagefind then indexes the pages
+for the search box."""
+import base64, html, itertools, json, os, re, shutil, subprocess, sys
+from concurrent.futures import ThreadPoolExecutor
 from configparser import ConfigParser
 from pathlib import Path
+import numpy as np
+import jax.numpy as jnp
 import pypandoc
 from execnb.nbio import dict2nb, read_nb, write_nb
 from nbdev.processors import FilterDefaults
@@ -61,6 +67,15 @@ def output_markdown(out, fig_path):
     text = ''.join(data['text/plain']) if 'text/plain' in data else ''.join(out.get('text', ''))
     return f"```{{.output}}\n{text.rstrip()}\n```" if text.strip() else ''
 
+def folded(part):
+    "A run of folded code cells as one HTML <details> block, or any other part as it is."
+    if not isinstance(part, list): return part
+    raw = lambda h: f"```{{=html}}\n{h}\n```"
+    names = [s for s, _ in part if s]
+    summary = 'Code' + (f": {', '.join(names)}" if names else f" ({len(part)} cells)" if len(part) > 1 else '')
+    body = [x for s, b in part for x in ([raw(f'<p class="fold-label">{html.escape(s)}</p>')] if s and len(part) > 1 else []) + [b]]
+    return '\n\n'.join([raw(f'<details class="code-fold"><summary>{html.escape(summary)}</summary>'), *body, raw('</details>')])
+
 def markdown(nb, name, figs):
     "The Markdown of a processed notebook; its figures go to `figs`, named after the page `name`."
     parts, n = [], 0
@@ -69,12 +84,18 @@ def markdown(nb, name, figs):
         if cell.cell_type != 'code': continue
         opts, code = options(cell)
         if opts.get('include') == 'false': continue
-        if code and opts.get('echo') != 'false': parts.append(f"```python\n{code}\n```")
+        if code and opts.get('echo') != 'false':
+            block = f"```python\n{code}\n```"
+            if opts.get('code-fold') != 'true': parts.append(block)
+            # Quarto's `code-fold: true`: the code collapsed under its `code-summary`; folded cells in a row, with
+            # no output between them, collapse together
+            elif parts and isinstance(parts[-1], list): parts[-1].append((opts.get('code-summary', ''), block))
+            else: parts.append([(opts.get('code-summary', ''), block)])
         if opts.get('output') == 'false': continue
         for out in cell.get('outputs', []):
             n += 'image/png' in out.get('data', {})
             parts.append(output_markdown(out, figs / f"{Path(name).stem}-{n}.png"))
-    md = SOURCE_LINK.sub('', '\n\n'.join(p for p in parts if p.strip())).replace('](' + site_url(), '](')
+    md = SOURCE_LINK.sub('', '\n\n'.join(p for p in map(folded, parts) if p.strip())).replace('](' + site_url(), '](')
     # links between notebooks become links between pages, as Quarto makes them
     return re.sub(r'\]\(([\w-]+)\.ipynb(#[^)]*)?\)', lambda m: f"]({page_name(Path(m[1]))}{m[2] or ''})", md)
 
@@ -84,12 +105,123 @@ def sidebar(pages, current):
                     f'{"Home" if p == "index.html" else html.escape(t)}</a></li>' for p, t in pages)
     return f'<ul>{items}</ul>'
 
-def build(out=ROOT / '_docs'):
-    "Build every page into `out`; return the page names in sidebar order."
+# The explorer: every activation's surrogate on a grid of hyperparameter values, computed by spyx_axn.
+EXPLORER = ('explorer.html', 'Explorer')
+EXPLORER_AFTER = 'gallery.html'
+
+def activation_pages():
+    "Activation name to the page that defines it, from nbdev's index of the package."
+    from spyx_axn import available
+    from spyx_axn._modidx import d
+    syms = {k: v[0] for mod, entries in d['syms'].items() if mod.startswith('spyx_axn.surrogates.') for k, v in entries.items()}
+    return {n: next(url.split('#')[0] for k, url in syms.items() if k.endswith(f'.{n}')) for n in available()}
+
+def page_xlim(page):
+    "The range of x of the figure under a page's `## Plot` heading, as its `plot(...)` call gives it."
+    nb = next(read_nb(p) for p in notebooks() if page_name(p) == page)
+    after = itertools.dropwhile(lambda c: not (c.cell_type == 'markdown' and re.search(r'^## Plot', c.source, re.M)), nb.cells)
+    src = next((c.source for c in after if c.cell_type == 'code' and 'plot(' in c.source), '')
+    m = re.search(r'xlim=\(\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*\)', src)
+    return (float(m[1]), float(m[2])) if m else (-2., 2.)  # `plot`'s default
+
+def grid_values(default, m):
+    "2m+1 values from default/4 to 4 default, geometric, the default itself in the middle."
+    if isinstance(default, bool) or not isinstance(default, (int, float)): return [default]
+    if default == 0: return [0.] + [0.05 * 4 ** (j / m) for j in range(-m + 1, m + 1)] if m else [0.]
+    return [default if j == 0 else float(default * 4 ** (j / m)) for j in range(-m, m + 1)]
+
+def b64(a):
+    return base64.b64encode(np.asarray(a, '<f4').tobytes()).decode()
+
+def explorer_curves(name, xlim, n=801):
+    "`name`'s surrogate g(x) (and primitive F(x) where the activation has one) at every point of its grid."
+    from spyx_axn import get
+    from spyx_axn.registry import area, _defaults
+    from spyx_axn.plotting import curve
+    defaults = _defaults(name)
+    m = {0: 0, 1: 6, 2: 3, 3: 2}.get(len(defaults), 1)  # 13 values for one hyperparameter, 7 each for two, 5 for three, 3 beyond
+    params = [{'name': h, 'values': grid_values(v, m), 'default': grid_values(v, m).index(v)} for h, v in defaults.items()]
+    for p in params: p['labels'] = [f'{v:.4g}' for v in p['values']]
+    curves, x = {}, None
+    for idx in itertools.product(*(range(len(p['values'])) for p in params)):
+        key = ','.join(map(str, idx))
+        default = all(i == p['default'] for p, i in zip(params, idx))
+        # the defaults as the factory has them, as on the activation's page; the other values as NumPy float32
+        # scalars, which JAX passes to the compiled surrogate as arguments rather than compiling each anew
+        value = lambda p, i: p['values'][i] if default else np.float32(p['values'][i])
+        try: act = get(name, **{p['name']: value(p, i) for p, i in zip(params, idx)})
+        except ValueError:  # the factory's own message, for the value as the slider shows it
+            try: get(name, **{p['name']: p['values'][i] for p, i in zip(params, idx)})
+            except ValueError as e: curves[key] = {'error': str(e)}; continue
+        x, g = curve(act, xlim, n)  # what `plot` draws on the activation's page
+        c = {'g': g, 'peak': float(act.surrogate(np.float32(0.))),  # at the defaults, as `describe` and the home page give it
+             'area': area(act) if default else area(act, n=40_001)}
+        if hasattr(act, 'primitive'):
+            try: c['F'] = np.asarray(act.primitive(jnp.asarray(x)), np.float32)
+            except (TypeError, ValueError, NotImplementedError): pass
+        curves[key] = c
+    return {'params': params, 'xlim': list(xlim), 'x': x, 'curves': curves}
+
+def explorer_data():
+    "Every activation's explorer curves, as JSON-ready data with the arrays in base64 float32."
+    out = {}
+    for name, page in activation_pages().items():
+        e = explorer_curves(name, page_xlim(page))
+        ok = [c for c in e['curves'].values() if 'g' in c]
+        lim = lambda k: [min(0., min(float(np.nanmin(c[k])) for c in ok)), max(float(np.nanmax(c[k])) for c in ok)] \
+                        if ok and all(k in c for c in ok) else None
+        e['ylim'], e['Flim'] = lim('g'), lim('F')
+        for c in ok:
+            c['peak'], c['area'] = f"{c['peak']:.4g}", (f"{c['area']:.4g}" if np.isfinite(c['area']) else '∞')
+            for k in ('g', 'F'):
+                if k in c: c[k] = b64(c[k])
+        e['x'], e['page'] = b64(e['x']), page
+        out[name] = e
+    return out
+
+EXPLORER_BODY = """<div id="explorer" data-pagefind-ignore>
+<p class="explorer-controls"><label>Activation <select id="explorer-act"></select></label>
+<a id="explorer-page" href="#">its page</a>
+<label class="explorer-hold"><input type="checkbox" id="explorer-hold"> hold the y axis at the range of every setting</label></p>
+<div id="explorer-sliders"></div>
+<p class="explorer-numbers">peak <var>g</var>(0) = <output id="explorer-peak"></output>
+&emsp; area ∫<var>g</var> = <output id="explorer-area"></output></p>
+<p id="explorer-error" role="alert" hidden></p>
+<figure><canvas id="explorer-g" width="760" height="320" aria-label="the surrogate g(x)"></canvas>
+<figcaption>The surrogate derivative <var>g</var>(<var>x</var>) at the settings above; in grey, at the defaults.</figcaption></figure>
+<figure id="explorer-F-figure" hidden><canvas id="explorer-F" width="760" height="220" aria-label="the primitive F(x)"></canvas>
+<figcaption>The primitive <var>F</var>(<var>x</var>), whose derivative is <var>g</var>.</figcaption></figure>
+</div>
+<noscript><p>The explorer draws with JavaScript, which is turned off.</p></noscript>
+<script src="explorer-data.js"></script>
+<script src="explorer.js"></script>"""
+
+EXPLORER_TEXT = """Pick an activation and move a slider per hyperparameter: the surrogate $g(x)$ is drawn, with its
+peak $g(0)$ and its area $\\int g$. Each slider runs over a grid of values from a quarter of the
+default to four times it; every curve on the grid was computed by `spyx_axn` when this site was built
+(`jax.grad` through the activation, as on its page), none by this page. With every slider at its
+default, the curve is the one drawn on the activation's own page. A setting the factory refuses
+shows the factory's message instead."""
+
+def convert(md, title, description, pages, current, explore=''):
+    "One page of the site: Markdown to standalone HTML in the site's template."
+    front = f"---\ntitle: {json.dumps(title)}\ndescription: {json.dumps(description)}\n---\n\n"  # JSON is YAML
+    page = pypandoc.convert_text(front + md, 'html5', format='markdown',
+                                 extra_args=['--standalone', '--mathml', '--toc', '--toc-depth=2',
+                                             f'--template={ASSETS / "page.html"}', '--variable', 'css=style.css',
+                                             '--variable', f'sidebar={sidebar(pages, current)}',
+                                             *(['--variable', f'explore={explore}'] if explore else [])])
+    # a wide table scrolls in a box of its own rather than past the edge of the column
+    page = re.sub(r'<table\b(.*?)</table>', r'<div class="table-wrap"><table\1</table></div>', page, flags=re.S)
+    # and so does a wide displayed equation
+    return re.sub(r'(<math display="block".*?</math>)', r'<span class="math-wrap">\1</span>', page, flags=re.S)
+
+def build(out=ROOT / '_docs', search=True):
+    "Build every page into `out`, and its search index unless `search=False`; return the page names in sidebar order."
     out = Path(out)
     shutil.rmtree(out, ignore_errors=True)
     (out / 'figures').mkdir(parents=True)
-    shutil.copy(ASSETS / 'style.css', out / 'style.css')
+    for asset in ('style.css', 'site.js', 'explorer.js'): shutil.copy(ASSETS / asset, out / asset)
     docs = []
     for path in notebooks():
         nb = read_nb(path)
@@ -97,13 +229,22 @@ def build(out=ROOT / '_docs'):
         fm = getattr(nb, 'frontmatter_', {})
         docs.append((page_name(path), fm.get('title', path.stem), fm.get('description', ''), nb))
     pages = [(name, title) for name, title, _, _ in docs]
-    for name, title, description, nb in docs:
-        front = f"---\ntitle: {json.dumps(title)}\ndescription: {json.dumps(description)}\n---\n\n"  # JSON is YAML
-        page = pypandoc.convert_text(front + markdown(nb, name, out / 'figures'), 'html5', format='markdown',
-                                     extra_args=['--standalone', '--mathml', '--toc', '--toc-depth=2',
-                                                 f'--template={ASSETS / "page.html"}', '--variable', 'css=style.css',
-                                                 '--variable', f'sidebar={sidebar(pages, name)}'])
-        (out / name).write_text(page)
+    at = next((i + 1 for i, (p, _) in enumerate(pages) if p == EXPLORER_AFTER), len(pages))
+    pages.insert(at, EXPLORER)
+    explored = {page: name for name, page in activation_pages().items()}
+    with ThreadPoolExecutor(os.cpu_count() or 2) as pool:  # pandoc runs in processes of its own, beside the explorer's curves
+        converted = {name: pool.submit(convert, markdown(nb, name, out / 'figures'), title, description, pages, name,
+                                       f'explorer.html#{explored[name]}' if name in explored else '')
+                     for name, title, description, nb in docs}
+        data = json.dumps(explorer_data(), separators=(',', ':'), ensure_ascii=False)
+        for name, page in converted.items(): (out / name).write_text(page.result())
+    (out / 'explorer-data.js').write_text(f"// The explorer's curves, computed by spyx_axn when the site was built.\nwindow.EXPLORER_DATA = {data};\n")
+    (out / EXPLORER[0]).write_text(convert(EXPLORER_TEXT + '\n\n```{=html}\n' + EXPLORER_BODY + '\n```\n', EXPLORER[1],
+                                           "Every surrogate, every hyperparameter: move a slider, see the curve.",
+                                           pages, EXPLORER[0]))
+    if search:  # Pagefind, from PyPI (requirements-dev.txt): the index and its search box, in out/pagefind/
+        r = subprocess.run([sys.executable, '-m', 'pagefind', '--site', str(out), '--quiet'], capture_output=True, text=True)
+        if r.returncode: raise RuntimeError(f"pagefind failed:\n{r.stdout}\n{r.stderr}")
     return [name for name, _ in pages]
 
 def processed(out=ROOT / '_proc'):
