@@ -18,6 +18,7 @@ PAGES = [re.sub(r'^\d+_', '', p.stem) + '.html' for p in NBS]
 PAGES.insert(PAGES.index('gallery.html') + 1, 'explorer.html')
 NB_OF = {re.sub(r'^\d+_', '', p.stem) + '.html': p for p in NBS}
 CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
+pytestmark = pytest.mark.xdist_group('site')  # one worker builds _docs/ once and runs every test of this file
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium): "
                                     "the site was not checked in a browser; .ci/run installs it")
 
