@@ -1,5 +1,5 @@
 "The installed package: its public names, its import, and a wheel that needs nothing but jax."
-import subprocess, sys, venv
+import os, subprocess, sys, venv
 from pathlib import Path
 import pytest
 from conftest import ROOT, run_python
@@ -25,10 +25,32 @@ def test_flat_api_like_spyx():
     assert repr(axn.boxcar()) == 'boxcar(width=2, height=0.5)'
     assert float(jax.grad(axn.superspike())(0.5)) == pytest.approx(0.00548697, rel=1e-6)
 
-def test_wheel_installs_with_jax_only(tmp_path):
-    "Build a wheel, install it into a new virtual environment with its dependencies, and use it."
-    subprocess.run([sys.executable, '-m', 'pip', 'wheel', '--no-deps', '-q', '-w', tmp_path / 'dist', ROOT], check=True)
-    wheel, = (tmp_path / 'dist').glob('spyx_axn-*.whl')
+@pytest.fixture(scope='module')
+def wheel(tmp_path_factory):
+    "The package built as a wheel, as `pip install .` builds it."
+    dist = tmp_path_factory.mktemp('dist')
+    subprocess.run([sys.executable, '-m', 'pip', 'wheel', '--no-deps', '-q', '-w', dist, ROOT], check=True)
+    wheel, = dist.glob('spyx_axn-*.whl')
+    return wheel
+
+USE = ("import spyx_axn as axn, jax; print(axn.__file__); print([repr(getattr(axn, n)()) for n in "
+       "('superspike','arctan','boxcar','tanh','triangular','custom')], float(jax.grad(axn.tanh())(1.)))")
+
+def test_wheel_requires_jax_alone_and_works(wheel, tmp_path):
+    "The wheel's metadata requires jax and nothing else (extras aside); its files, imported alone, work."
+    import zipfile
+    with zipfile.ZipFile(wheel) as z:
+        meta = z.read(next(n for n in z.namelist() if n.endswith('.dist-info/METADATA'))).decode()
+    requires = [l.split(':', 1)[1].strip() for l in meta.splitlines() if l.startswith('Requires-Dist:')]
+    assert [r for r in requires if 'extra ==' not in r] == ['jax>=0.4.30'], requires
+    subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', '--no-deps', '--target', tmp_path / 'lib', wheel], check=True)
+    out = subprocess.run([sys.executable, '-c', USE], check=True, capture_output=True, text=True, cwd=tmp_path,
+                         env={**os.environ, 'PYTHONPATH': str(tmp_path / 'lib')}).stdout
+    assert out.startswith(str(tmp_path / 'lib')) and 'superspike(k=25)' in out and '0.419974' in out, out
+
+@pytest.mark.slow
+def test_wheel_installs_with_jax_only(wheel, tmp_path):
+    "Install the wheel into a new virtual environment with its dependencies, and use it: only jax comes with it."
     venv.create(tmp_path / 'env', with_pip=True)
     py = tmp_path / 'env' / 'bin' / 'python'
     subprocess.run([py, '-m', 'pip', 'install', '-q', wheel], check=True, capture_output=True)
@@ -36,9 +58,7 @@ def test_wheel_installs_with_jax_only(tmp_path):
     installed = {line.split('==')[0].split(' @ ')[0].strip().lower() for line in freeze.splitlines()}
     assert 'jax' in installed and 'spyx_axn' in installed or 'spyx-axn' in installed, installed
     for dev in ('nbdev', 'fastcore', 'matplotlib', 'pytest', 'execnb'): assert dev not in installed, dev
-    out = subprocess.run([py, '-c', "import spyx_axn as axn, jax; print([repr(getattr(axn, n)()) for n in "
-                          "('superspike','arctan','boxcar','tanh','triangular','custom')], float(jax.grad(axn.tanh())(1.)))"],
-                         check=True, capture_output=True, text=True, cwd=tmp_path).stdout
+    out = subprocess.run([py, '-c', USE], check=True, capture_output=True, text=True, cwd=tmp_path).stdout
     assert 'superspike(k=25)' in out and '0.419974' in out
 
 def test_the_floor_tested_is_the_floor_declared():

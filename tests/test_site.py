@@ -36,7 +36,7 @@ def figures(nb_path):
 def has_math(nb_path):
     return any(c['cell_type'] == 'markdown' and '$' in ''.join(c['source']) for c, _ in shown(nb_path))
 
-@pytest.fixture(scope='module')
+@pytest.fixture(scope='session')  # session: under xdist, a module's tests may come between other files' tests
 def site():
     "The site built into _docs/ as `make docs` builds it, in a process of its own (it runs the notebooks' imports)."
     out = ROOT / '_docs'
@@ -137,7 +137,7 @@ def test_explorer_draws_the_primitive_where_an_activation_has_one(monkeypatch):
 
 # ---- in the browser ----
 
-@pytest.fixture(scope='module')
+@pytest.fixture(scope='session')  # session: under xdist, a module's tests may come between other files' tests
 def served(site):
     "The site served on 127.0.0.1 for the duration of the tests."
     class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -147,7 +147,7 @@ def served(site):
     yield f'http://127.0.0.1:{server.server_address[1]}/'
     server.shutdown()
 
-@pytest.fixture(scope='module')
+@pytest.fixture(scope='session')  # session: under xdist, a module's tests may come between other files' tests
 def browser():
     "One headless Chromium for every test: Debian's, driven by Playwright (which downloads no browser of its own)."
     if CHROMIUM is None: pytest.skip("chromium is not installed (apt-get install chromium)")
