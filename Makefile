@@ -56,7 +56,7 @@ $(FLOOR)/.installed: requirements-floor.txt
 	touch $@
 
 test-floor: $(FLOOR)/.installed
-	$(FLOOR)/bin/python -m pytest -p no:cacheprovider tests/test_activations.py tests/test_misuse.py tests/test_registry.py
+	$(FLOOR)/bin/python -m pytest --all -p no:cacheprovider tests/test_activations.py tests/test_misuse.py tests/test_registry.py
 
 # The property-based tests with ten times the examples, drawn at random rather than from the fixed seed.
 test-thorough: $(VENV)/.installed
