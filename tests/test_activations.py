@@ -5,7 +5,7 @@ import jax, jax.numpy as jnp
 import pytest
 import spyx_axn as axn
 from spyx_axn.core import SpikeFunction
-from spyx_axn.testing import check_activation, grad, grid
+from spyx_axn.testing import check_activation, check_primitive, grad, grid
 from conftest import run_python, factories
 from fastcore.docments import docments
 
@@ -14,7 +14,7 @@ HYPER = [(f, h) for f, hs in FACTORIES.items() for h in hs]
 
 # Hyperparameters whose domain is not (0, inf) or [0, inf): the values the sweep uses instead of the
 # default times 1e-3 and 1e3, and further values that must be refused.
-OTHER_VALUES = {('q_pseudospike', 'alpha'): {1e-3: 1 + 1e-3, 1e3: 2e3}}
+OTHER_VALUES = {('q_pseudospike', 'alpha'): {1e-3: 1 + 1e-3, 0.1: 1.1, 10.: 20., 1e3: 2e3}}
 ALSO_INVALID = {('q_pseudospike', 'alpha'): [1., 0.5]}
 
 def test_every_seed_factory_found():
@@ -25,6 +25,17 @@ def test_every_seed_factory_found():
 def test_contract_at_other_hyperparameters(factory, name, scale):
     d = FACTORIES[factory][name]
     check_activation(getattr(axn, factory)(**{name: OTHER_VALUES.get((factory, name), {}).get(scale, d * scale)}))
+
+@pytest.mark.parametrize('factory,name', HYPER)
+@pytest.mark.parametrize('scale', [0.1, 10.])
+def test_primitive_at_other_hyperparameters(factory, name, scale):
+    "The derivation each page executes at its values, at other ones: F' = g, F(-inf) = 0 and F(inf) = area (or F(0) = 1/2)."
+    d = FACTORIES[factory][name]
+    act = getattr(axn, factory)(**{name: OTHER_VALUES.get((factory, name), {}).get(scale, d * scale if d else scale)})
+    hp = {n: float(v) for n, v in act.hyperparameters.items()}
+    # The multi-Gaussian is a difference of bumps: F' and g agree to float32's resolution of its largest term.
+    atol = float(np.finfo(np.float32).eps) * hp['scale'] * (1 + hp['h']) / (hp['sigma'] * np.sqrt(2 * np.pi)) if factory == 'multi_gaussian' else 1e-30
+    check_primitive(act, atol=atol)
 
 @pytest.mark.parametrize('factory', FACTORIES)
 @pytest.mark.parametrize('dt', [jnp.float16, jnp.bfloat16, jnp.float32])
