@@ -88,3 +88,49 @@ np.testing.assert_allclose(grad(axn.tanh(3.), x), 1 / np.cosh(3 * np.asarray(x))
 print('ok')
 """)
     assert out.strip() == 'ok'
+
+# The wrappers are not factories with defaults: they are swept here around every registered activation.
+REFUSED_BY_ESCAPE = {'straight_through', 's2nn', 'piecewise_leaky_relu', 'multi_gaussian'}
+
+@pytest.mark.parametrize('factory', FACTORIES)
+def test_multilevel_around_every_activation(factory):
+    "multilevel(act, levels=3): the staircase forward, the shifted surrogates summed, and the summed primitives' gradient."
+    inner = getattr(axn, factory)()
+    act, xs = axn.multilevel(inner, levels=3), jnp.asarray(grid(0., 1., 2., lim=5))
+    np.testing.assert_array_equal(act(xs), sum((np.asarray(xs) > j) for j in range(3)).astype(np.float32))  # NumPy: no subnormal flushing
+    want = sum(inner.surrogate(xs - j) for j in range(3))
+    hp = {n: float(v) for n, v in act.hyperparameters.items()}
+    # The multi-Gaussian's bumps and lobes cancel: sums in another order agree to float32's resolution of the 3 largest terms.
+    atol = float(np.finfo(np.float32).eps) * 3 * hp['scale'] * (1 + hp['h']) / (hp['sigma'] * np.sqrt(2 * np.pi)) if factory == 'multi_gaussian' else 1e-30
+    np.testing.assert_allclose(grad(act, xs), want, rtol=1e-6, atol=atol)
+    np.testing.assert_allclose(jax.jvp(act, (xs,), (jnp.ones_like(xs),))[1], want, rtol=1e-6, atol=atol)
+    if factory != 'custom':
+        np.testing.assert_allclose(jax.vmap(jax.grad(act.primitive))(xs), want, rtol=1e-5, atol=atol)
+        np.testing.assert_allclose(act.primitive(0.), sum(inner.primitive(-j) for j in range(3)), rtol=1e-6)
+
+@pytest.mark.parametrize('factory', ['multi_gaussian'])
+def test_multilevel_contract(factory):
+    "The whole contract, dtypes, extremes and transforms, for a surrogate with negative lobes (the page checks superspike's)."
+    act = axn.multilevel(getattr(axn, factory)(), levels=3)
+    check_activation(act, xs=grid(0., 1., 2., lim=5), forward=lambda x: sum((x > j) for j in range(3)))
+
+@pytest.mark.parametrize('factory', [f for f in FACTORIES if f not in REFUSED_BY_ESCAPE | {'custom'}])
+def test_escape_noise_around_every_activation(factory):
+    "escape_noise(act): 0/1 spikes in the input's dtype and shape; gradient g/area in every transform; finite for every finite input."
+    act = getattr(axn, factory)()
+    s, key = axn.escape_noise(act), jax.random.key(0)
+    xs = jnp.asarray(grid())
+    area = float(act.primitive(jnp.inf))
+    want = np.asarray(act.surrogate(xs), np.float64) / area
+    for g in (jax.grad(lambda x: s(x, key).sum())(xs), jax.jvp(lambda x: s(x, key), (xs,), (jnp.ones_like(xs),))[1]):
+        np.testing.assert_allclose(g, want, rtol=1e-6, atol=1e-30)
+    for dt in (jnp.float16, jnp.bfloat16, jnp.float32):
+        x = jnp.asarray(_finite(dt), dt)
+        y, g = s(x, key), jax.grad(lambda x: s(x, key).sum())(x)
+        assert y.dtype == dt and g.dtype == dt and set(np.unique(np.asarray(y, np.float32))) <= {0., 1.}
+        assert np.isfinite(np.asarray(g, np.float32)).all()
+        np.testing.assert_array_equal(np.asarray(y)[np.asarray(x) == -np.inf], 0)
+
+def _finite(dt):
+    from spyx_axn.testing import _extremes
+    return _extremes(dt)[:-3]
