@@ -14,6 +14,7 @@ import jax.numpy as jnp
 from .core import SpikeFunction, custom, _is_traced
 from .multilevel import multilevel, _Multilevel
 from .escape_noise import escape_noise, EscapeNoise
+from .signed import signed, _Signed
 
 # %% ../nbs/40_registry.ipynb #a937203d
 @cache
@@ -56,11 +57,11 @@ def _value(v):
     return np.asarray(v) if isinstance(v, (list, tuple)) else v
 
 # %% ../nbs/40_registry.ipynb #671184b6
-_WRAPPERS = {'multilevel': multilevel, 'escape_noise': escape_noise}
+_WRAPPERS = {'multilevel': multilevel, 'escape_noise': escape_noise, 'signed': signed}
 
 def _wrapped(name, hyperparameters):
-    "`multilevel(act, levels=...)` or `escape_noise(act)` from a config: `act` a nested config or an activation."
-    allowed = {'multilevel': ('act', 'levels'), 'escape_noise': ('act',)}[name]
+    "`multilevel(act, levels=...)`, `escape_noise(act)` or `signed(act)` from a config: `act` a nested config or an activation."
+    allowed = {'multilevel': ('act', 'levels'), 'escape_noise': ('act',), 'signed': ('act',)}[name]
     unknown = [h for h in hyperparameters if h not in allowed]
     if unknown or 'act' not in hyperparameters:
         raise ValueError(f"get: {name} takes {' and '.join(allowed)} (act a config such as {{'name': 'superspike', 'k': 25.0}}), "
@@ -101,6 +102,7 @@ def config(act:SpikeFunction, # an activation made by a registered factory
     "A JSON-ready description of `act` that `get(**config(act))` builds again."
     if isinstance(act, _Multilevel): return {'name': 'multilevel', 'act': config(act.act), 'levels': act.levels}
     if isinstance(act, EscapeNoise): return {'name': 'escape_noise', 'act': config(act.act)}
+    if isinstance(act, _Signed): return {'name': 'signed', 'act': config(act.act)}
     if not isinstance(act, SpikeFunction):
         raise TypeError(f"config: expected an activation (a SpikeFunction), got {type(act).__name__}.")
     _factory('config', act.name)

@@ -134,3 +134,18 @@ def test_escape_noise_around_every_activation(factory):
 def _finite(dt):
     from spyx_axn.testing import _extremes
     return _extremes(dt)[:-3]
+
+
+@pytest.mark.parametrize('factory', FACTORIES)
+def test_signed_around_every_activation(factory):
+    "signed(act): spikes -1, 0, +1, the two bumps g(x) + g(-x-1), and the primitive's gradient."
+    inner = getattr(axn, factory)()
+    act, xs = axn.signed(inner), jnp.asarray(grid(0., -1., lim=4))
+    xn = np.asarray(xs)
+    np.testing.assert_array_equal(act(xs), ((xn > 0) * 1. - (-xn - 1 > 0)).astype(np.float32))
+    want = inner.surrogate(xs) + inner.surrogate(-xs - 1)
+    hp = {n: float(v) for n, v in act.hyperparameters.items()}
+    atol = float(np.finfo(np.float32).eps) * 2 * hp['scale'] * (1 + hp['h']) / (hp['sigma'] * np.sqrt(2 * np.pi)) if factory == 'multi_gaussian' else 1e-30
+    np.testing.assert_allclose(grad(act, xs), want, rtol=1e-6, atol=atol)
+    if factory != 'custom':
+        np.testing.assert_allclose(jax.vmap(jax.grad(act.primitive))(xs), want, rtol=1e-5, atol=atol)

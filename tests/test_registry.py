@@ -38,6 +38,7 @@ NO_ESCAPE = {'straight_through': 'infinite area', 's2nn': 'infinite area', 'piec
 def test_wrapped_activations_nest_their_config(name):
     "multilevel and escape_noise around every registered activation, at doubled hyperparameters: nested configs that come back equal."
     act = getattr(axn, name)(**{h: 2 * d for h, d in DEFAULTS[name].items()})
+    assert axn.config(round_trip(axn.signed(act)))['act'] == axn.config(act)
     ml = round_trip(axn.multilevel(act, levels=3))
     assert axn.config(ml)['act'] == axn.config(act) and axn.config(ml)['levels'] == 3
     np.testing.assert_array_equal(grad(ml, grid(lim=5)), grad(axn.multilevel(act, levels=3), grid(lim=5)))
