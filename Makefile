@@ -74,6 +74,7 @@ export: $(VENV)/.installed
 # README.md. Export last: the module's cell references name the cell ids that executing and cleaning leave.
 outputs: $(VENV)/.installed
 	$(BIN)/nbdev_export
+	$(BIN)/nbdev_clean --clear_all  # exec_nb keeps the old outputs of a cell that now prints nothing
 	cd nbs && for nb in $(notdir $(NBS)); do ../$(BIN)/exec_nb --exc_stop $$nb --dest $$nb || exit 1; done
 	$(PY) tools/docs.py --unlink $(NBS)
 	$(BIN)/nbdev_clean

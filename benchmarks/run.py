@@ -97,6 +97,35 @@ def elementwise(n: int, reps: int, peak: float | None):
     return rows
 
 
+def _multilevel_floor(x, ct, D=4, k=25.):
+    "multilevel(superspike(k=25), levels=4) written out by hand: the staircase, and the cotangent times the summed bumps."
+    return sum((x > j) for j in range(D)).astype(x.dtype), ct * sum(jnp.square(1 / (1 + k * jnp.abs(x - j))) for j in range(D))
+
+
+def _escape_floor(x, ct, key, k=4.):
+    "escape_noise(sigmoid(k=4)) written out by hand: one uniform draw against sigmoid(kx), and the cotangent times its derivative."
+    p = jax.nn.sigmoid(k * x.astype(jnp.float32))
+    y = (jax.random.uniform(key, x.shape) < p).astype(x.dtype)
+    return y, (ct.astype(jnp.float32) * k * p * (1 - p)).astype(x.dtype)
+
+
+def wrapped(n: int, reps: int):
+    "Section 2b: forward+backward of multilevel (D = 4) and escape_noise, each against its own fused floor."
+    rows = []
+    ml, esc = axn.multilevel(axn.superspike(k=25.), levels=4), axn.escape_noise(axn.sigmoid(k=4.))
+    def esc_fwd_bwd(x, ct, key):
+        y, vjp = jax.vjp(lambda x: esc(x, key), x)
+        return y, vjp(ct)[0]
+    for dt in (jnp.float32, jnp.bfloat16):
+        kx, kc, kk = jax.random.split(jax.random.key(0), 3)
+        x, ct = jax.random.normal(kx, (n,), dt) * 3, jax.random.normal(kc, (n,), dt)
+        t = timed({'multilevel': fwd_bwd(ml), 'multilevel floor': jax.jit(_multilevel_floor)}, x, ct, reps=reps)
+        t.update(timed({'escape_noise': jax.jit(esc_fwd_bwd), 'escape_noise floor': jax.jit(_escape_floor)}, x, ct, kk, reps=reps))
+        for name, act in (('multilevel', repr(ml)), ('escape_noise', repr(esc))):
+            rows.append(dict(dtype=jnp.dtype(dt).name, name=act, t=t[name], floor_t=t[f'{name} floor'], ratio=t[name] / t[f'{name} floor']))
+    return rows
+
+
 def lif_step(act, T: int, B: int, sizes: tuple, lr: float = 1e-3):
     "A jitted SGD step of the 700-256-20 LIF network of `spyx_axn.training` (lax.scan over T steps) with `act`, and its inputs."
     n_in, n_hidden, n_out = sizes
@@ -163,7 +192,7 @@ def fmt(v, spec='.2f', none='—'):
     return none if v is None or v != v else format(v, spec)
 
 
-def report(args, where, el, net, sw, imp, sizes) -> str:
+def report(args, where, el, net, sw, imp, sizes, wr=()) -> str:
     n = args.n
     L = [f"## Benchmark results{' (quick mode)' if args.quick else ''}", "",
          f"Machine: {where}.", "",
@@ -179,6 +208,11 @@ def report(args, where, el, net, sw, imp, sizes) -> str:
     for r in el:
         L.append(f"| {r['dtype']} | `{r['name']}` | {r['t'] * 1e6:.0f} | {fmt(r.get('floor'))} | {r['gbps']:.1f} "
                  f"| {fmt(r['peak'], '.0%')} | {fmt(r.get('spyx'))} |")
+    L += ["", f"### 2b. Wrapped activations: forward + backward on 2^{int(np.log2(n))} elements", "",
+          "Each against its own fused floor: the same forward and gradient written out by hand in one jitted function "
+          "(four comparisons and four bumps; one uniform draw, a sigmoid and its derivative).", "",
+          "| dtype | activation | time (µs) | floor (µs) | ratio to its floor |", "|---|---|---|---|---|"]
+    L += [f"| {r['dtype']} | `{r['name']}` | {r['t'] * 1e6:.0f} | {r['floor_t'] * 1e6:.0f} | {r['ratio']:.2f} |" for r in wr]
     T, B = args.T, args.B
     L += ["", f"### 3. LIF training step (T={T}, batch {B}, {'-'.join(map(str, sizes))}, `lax.scan`, SuperSpike)", "",
           "Compile time is the median of three compilations, the libraries taking turns.", "",
@@ -233,10 +267,11 @@ def main(argv=None):
     peak = args.peak_gbps or PEAK_GBPS.get(jax.devices()[0].device_kind)
     start, where = time.perf_counter(), machine()
     el = elementwise(args.n, args.reps, peak); print(f"1-2 elementwise: {time.perf_counter() - start:.0f} s", flush=True)
+    wr = wrapped(args.n, args.reps); print(f"2b wrapped: {time.perf_counter() - start:.0f} s", flush=True)
     net = network(args.T, args.B, sizes, max(3, args.reps // 2)); print(f"3 network: {time.perf_counter() - start:.0f} s", flush=True)
     sw = slopes(args.T, args.B, sizes, args.n_k); print(f"4 slopes: {time.perf_counter() - start:.0f} s", flush=True)
     imp = imports(args.reps)
-    text = report(args, where, el, net, sw, imp, sizes)
+    text = report(args, where, el, net, sw, imp, sizes, wr)
     out.with_suffix('.md').write_text(text)
     plot(el, out.with_suffix('.png'))
     print(text)

@@ -20,10 +20,14 @@ from .surrogates.s2nn import s2nn
 from .surrogates.piecewise_leaky_relu import piecewise_leaky_relu
 from .surrogates.circ import circ
 from .surrogates.straight_through import straight_through
+from .surrogates.dspike import dspike
+from .multilevel import multilevel
+from .escape_noise import escape_noise
+from .signed import signed
 from .registry import available, get, config, describe
 
 __all__ = ['Activation', 'SpikeFunction', 'heaviside', 'custom',
            'superspike', 'arctan', 'boxcar', 'tanh', 'triangular',
            'sigmoid', 'unit_arctan', 'softsign', 'erf', 'multi_gaussian', 'exponential', 'unit_exponential',
-           'piecewise_quadratic', 'q_pseudospike', 's2nn', 'piecewise_leaky_relu', 'circ', 'straight_through',
-           'available', 'get', 'config', 'describe']
+           'piecewise_quadratic', 'q_pseudospike', 's2nn', 'piecewise_leaky_relu', 'circ', 'straight_through', 'dspike',
+           'multilevel', 'escape_noise', 'signed', 'available', 'get', 'config', 'describe']

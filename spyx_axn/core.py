@@ -91,12 +91,12 @@ def _output(who, y, x, booleans:bool):
 
 def _forward(fwd, x): return _output(f"custom: fwd={_fname(fwd)}", fwd(x), x, booleans=True).astype(x.dtype)
 
-def _surrogate(bwd, x, params):
+def _surrogate(bwd, x, params, arg='bwd'):
     "`bwd(x, **params)` evaluated in at least float32, broadcast to `x`'s shape and cast to `x`'s dtype."
     ct = _compute_dtype(x.dtype)
     params = {n: (lambda p: p if p.ndim == 0 else jnp.broadcast_to(p, x.shape))(jnp.asarray(p).astype(ct))
               for n, p in params.items()}
-    return _output(f"custom: bwd={_fname(bwd)}", bwd(x.astype(ct), **params), x, booleans=False).astype(x.dtype)
+    return _output(f"custom: {arg}={_fname(bwd)}", bwd(x.astype(ct), **params), x, booleans=False).astype(x.dtype)
 
 @partial(jax.custom_jvp, nondiff_argnums=(0, 1))
 def _spike(fwd, bwd, x, params): return _forward(fwd, x)
@@ -108,6 +108,7 @@ def _spike_jvp(fwd, bwd, primals, tangents):
 
 _apply = jax.jit(_spike, static_argnums=(0, 1))
 _apply_surrogate = jax.jit(_surrogate, static_argnums=0)
+_apply_primitive = jax.jit(partial(_surrogate, arg='primitive'), static_argnums=0)
 
 # %% ../nbs/00_core.ipynb #5aca2c23
 def _key(v):
@@ -133,8 +134,8 @@ def _fits(shape, target):
 # %% ../nbs/00_core.ipynb #a0a84390
 class SpikeFunction:
     "A spike activation: `fwd` in the forward pass, the surrogate `bwd(x, **hyperparameters)` in the backward pass."
-    def __init__(self, name:str, bwd:Callable, fwd:Callable=heaviside, **hyperparameters):
-        self.name, self.bwd, self.fwd, self.hyperparameters = name, bwd, fwd, hyperparameters
+    def __init__(self, name:str, bwd:Callable, fwd:Callable=heaviside, prim:Callable|None=None, **hyperparameters):
+        self.name, self.bwd, self.fwd, self.prim, self.hyperparameters = name, bwd, fwd, prim, hyperparameters
 
     def __call__(self, x:jax.Array) -> jax.Array:
         x = self._input(x)
@@ -147,6 +148,15 @@ class SpikeFunction:
         if not jnp.issubdtype(x.dtype, jnp.floating): x = x.astype(jnp.result_type(float))
         return _apply_surrogate(self.bwd, x, _arguments(self.hyperparameters))
 
+    def primitive(self, x:jax.Array) -> jax.Array:
+        "The primitive $F(x)$ of the surrogate, $F' = g$: $F(-\\infty) = 0$ and $F(\\infty) = \\int g$ where the area is finite."
+        x = self._input(x)
+        if self.prim is None:
+            raise ValueError(f"{self!r} has no primitive: build it with custom(..., primitive=F), where F(x, **hyperparameters) "
+                             f"has derivative bwd(x, **hyperparameters).")
+        if not jnp.issubdtype(x.dtype, jnp.floating): x = x.astype(jnp.result_type(float))
+        return _apply_primitive(self.prim, x, _arguments(self.hyperparameters))
+
     def _input(self, x):
         x = _as_input(self, x)
         for n, v in self.hyperparameters.items():
@@ -155,11 +165,12 @@ class SpikeFunction:
         return x
 
     def __repr__(self):
-        args = [f"{n}={_show(f)}" for n, f, d in (('bwd', self.bwd, _ones), ('fwd', self.fwd, heaviside))
+        args = [f"{n}={_show(f)}" for n, f, d in (('bwd', self.bwd, _ones), ('fwd', self.fwd, heaviside),
+                                                  ('primitive', self.prim, _ramp if self.bwd is _ones else None))
                 if self.name == 'custom' and f is not d]
         return f"{self.name}({', '.join(args + [f'{n}={_show(v)}' for n, v in self.hyperparameters.items()])})"
 
-    def _id(self): return (self.name, self.bwd, self.fwd, tuple((n, _key(v)) for n, v in self.hyperparameters.items()))
+    def _id(self): return (self.name, self.bwd, self.fwd, self.prim, tuple((n, _key(v)) for n, v in self.hyperparameters.items()))
     def __eq__(self, other): return isinstance(other, SpikeFunction) and self._id() == other._id()
     def __hash__(self): return hash(self._id())
 
@@ -168,25 +179,37 @@ def _ones(x):
     "$1$"
     return jnp.ones_like(x)
 
+def _ramp(x):
+    "$x + 1/2$"
+    return x + 0.5
+
+def _symmetric_primitive(lower, x, area):
+    r"$F(x)$ of a symmetric surrogate from its lower tail $L(x) = \int_{-\infty}^x g$, $x \le 0$: $L(x)$, or $\int g - L(-x)$ above 0."
+    below = x <= 0
+    return jnp.where(below, lower(jnp.where(below, x, 0)), area - lower(jnp.where(below, 0, -x)))
+
 # %% ../nbs/00_core.ipynb #3665e7f2
-def _accepts(name, bwd, hyperparameters):
+def _accepts(name, bwd, hyperparameters, arg='bwd'):
     "Raise a clear `TypeError` unless `bwd(x, **hyperparameters)` is a valid call (functions without a signature pass)."
     try: sig = inspect.signature(bwd)
     except (TypeError, ValueError): return
     try: sig.bind(0., **hyperparameters)
     except TypeError as e:
-        raise TypeError(f"{name}: bwd={_fname(bwd)} must take x and the keyword arguments {list(hyperparameters)}: {e}.") from None
+        raise TypeError(f"{name}: {arg}={_fname(bwd)} must take x and the keyword arguments {list(hyperparameters)}: {e}.") from None
 
 # %% ../nbs/00_core.ipynb #9dd1e677
 def custom(bwd:Callable=_ones, # surrogate derivative: `bwd(x, **hyperparameters)` returns g(x)
            fwd:Callable=heaviside, # forward function; the Heaviside step by default
            *,
            name:str='custom', # name shown in the activation's repr
+           primitive:Callable|None=None, # F with F' = bwd: `primitive(x, **hyperparameters)`; x + 1/2 for the default bwd
            **hyperparameters, # passed to `bwd` as keyword arguments; real numbers or arrays, may be traced
           ) -> SpikeFunction:
     "An activation with forward `fwd(x)` and backward `cotangent * bwd(x, **hyperparameters)`."
-    for arg, f in (('bwd', bwd), ('fwd', fwd)):
+    if primitive is None and bwd is _ones: primitive = _ramp
+    for arg, f in (('bwd', bwd), ('fwd', fwd), ('primitive', primitive if primitive is not None else _ones)):
         if not callable(f): raise TypeError(f"custom: {arg} must be a function of x, got {arg}={f!r}.")
     for n, v in hyperparameters.items(): _hyperparameter(name, n, v, above=None)
     _accepts(name, bwd, hyperparameters)
-    return SpikeFunction(name, bwd, fwd, **hyperparameters)
+    if primitive is not None: _accepts(name, primitive, hyperparameters, 'primitive')
+    return SpikeFunction(name, bwd, fwd, primitive, **hyperparameters)

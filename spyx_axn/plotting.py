@@ -44,6 +44,7 @@ def plot(acts:list[SpikeFunction], # activations whose surrogates are drawn
          labels:list[str]|None=None, # legend entries; each activation's repr by default
          xlim:tuple[float, float]=(-2., 2.), # range of x
          forward:bool=True, # draw the forward step in a panel of its own, on the left
+         primitive:bool=False, # in that panel, draw each activation's primitive F (F/area with `normalise='area'`)
          normalise:str|None=None, # 'peak' or 'area': scale each g to peak 1 in `xlim`, or area 1
          title:str|None=None, # title of the surrogate panel
          ylabel:str|None=None, # label of the surrogate panel's y axis; set by `normalise`
@@ -59,8 +60,14 @@ def plot(acts:list[SpikeFunction], # activations whose surrogates are drawn
                              gridspec_kw={'width_ratios': [1, 2]} if forward else None, squeeze=False)
     axes = axes[0]
     if forward:
-        axes[0].plot(xs, acts[0](xs), color='black')
-        axes[0].set(title='forward: $H(x)$', xlabel='$x$', ylim=(-0.1, 1.1))
+        if primitive:
+            for act in acts: axes[0].plot(xs, act.primitive(xs) / (area(act) if normalise == 'area' else 1.))
+            axes[0].set(title=r'$p(x) = F(x) \,/ \int g$' if normalise == 'area' else 'primitive: $F(x)$', xlabel='$x$')
+        else:
+            y = acts[0](xs)
+            top = max(1., float(y.max()))  # a multi-level forward pass climbs above 1
+            axes[0].plot(xs, y, color='black')
+            axes[0].set(title='forward: $H(x)$' if top == 1 else 'forward', xlabel='$x$', ylim=(-0.1 * top, 1.1 * top))
     ax, many = axes[-1], len(acts) > 10  # beyond ten colours, line styles tell the curves apart
     for i, (g, label) in enumerate(zip(gs, labels or [repr(a) for a in acts])):
         ax.plot(xs, g, label=label, **({'color': f'C{i % 10}', 'linestyle': ['-', '--', '-.', ':'][i // 10 % 4]} if many else {}))

@@ -12,6 +12,9 @@ import numpy as np
 import jax
 import jax.numpy as jnp
 from .core import SpikeFunction, custom, _is_traced
+from .multilevel import multilevel, _Multilevel
+from .escape_noise import escape_noise, EscapeNoise
+from .signed import signed, _Signed
 
 # %% ../nbs/40_registry.ipynb #a937203d
 @cache
@@ -39,17 +42,37 @@ def available() -> list[str]:
 
 # %% ../nbs/40_registry.ipynb #4ffd3d43
 def _factory(who, name):
+    if name in _WRAPPERS: return _WRAPPERS[name]
     if name == 'custom':
         raise ValueError(f"{who}: 'custom' is built from functions and has no name in the registry; call "
                          f"spyx_axn.custom(bwd, ...) directly, or use 'straight_through' for its default. "
                          f"Available: {', '.join(available())}.")
     if not isinstance(name, str) or name not in _factories():
-        raise ValueError(f"{who}: no activation named {name!r}. Available: {', '.join(available())}.")
+        raise ValueError(f"{who}: no activation named {name!r}. Available: {', '.join(available())}; "
+                         f"and, wrapping one of them, {', '.join(_WRAPPERS)}.")
     return _factories()[name]
 
 def _value(v):
     "A hyperparameter from a config: lists, as JSON gives arrays, become NumPy arrays."
     return np.asarray(v) if isinstance(v, (list, tuple)) else v
+
+# %% ../nbs/40_registry.ipynb #671184b6
+_WRAPPERS = {'multilevel': multilevel, 'escape_noise': escape_noise, 'signed': signed}
+
+def _wrapped(name, hyperparameters):
+    "`multilevel(act, levels=...)`, `escape_noise(act)` or `signed(act)` from a config: `act` a nested config or an activation."
+    allowed = {'multilevel': ('act', 'levels'), 'escape_noise': ('act',), 'signed': ('act',)}[name]
+    unknown = [h for h in hyperparameters if h not in allowed]
+    if unknown or 'act' not in hyperparameters:
+        raise ValueError(f"get: {name} takes {' and '.join(allowed)} (act a config such as {{'name': 'superspike', 'k': 25.0}}), "
+                         f"got {', '.join(map(repr, hyperparameters)) or 'nothing'}.")
+    act = hyperparameters['act']
+    if isinstance(act, dict):
+        if not isinstance(act.get('name'), str):
+            raise ValueError(f"get: the act of {name} must be a config with a 'name', got {act!r}.")
+        act = get(**act)
+    try: return _WRAPPERS[name](act, **{h: v for h, v in hyperparameters.items() if h != 'act'})
+    except (TypeError, ValueError) as e: raise ValueError(f"get: {e}") from None
 
 # %% ../nbs/40_registry.ipynb #f5cf725a
 def get(name:str, # an activation's name, one of `available()`
@@ -57,6 +80,7 @@ def get(name:str, # an activation's name, one of `available()`
        ) -> SpikeFunction:
     "Build the activation called `name`: `get('superspike', k=25)` is `superspike(k=25)`."
     f = _factory('get', name)
+    if name in _WRAPPERS: return _wrapped(name, hyperparameters)
     unknown = [h for h in hyperparameters if h not in _defaults(name)]
     if unknown:
         raise ValueError(f"get: {name} has no hyperparameter {', '.join(map(repr, unknown))}; it accepts {_accepts(name)}.")
@@ -76,6 +100,9 @@ def _json(who, act, n, v):
 def config(act:SpikeFunction, # an activation made by a registered factory
           ) -> dict: # `{"name": ..., **hyperparameters}`, floats and lists only
     "A JSON-ready description of `act` that `get(**config(act))` builds again."
+    if isinstance(act, _Multilevel): return {'name': 'multilevel', 'act': config(act.act), 'levels': act.levels}
+    if isinstance(act, EscapeNoise): return {'name': 'escape_noise', 'act': config(act.act)}
+    if isinstance(act, _Signed): return {'name': 'signed', 'act': config(act.act)}
     if not isinstance(act, SpikeFunction):
         raise TypeError(f"config: expected an activation (a SpikeFunction), got {type(act).__name__}.")
     _factory('config', act.name)
@@ -87,7 +114,7 @@ def config(act:SpikeFunction, # an activation made by a registered factory
 
 # %% ../nbs/40_registry.ipynb #118170d4
 def _concrete(who, act):
-    if not isinstance(act, SpikeFunction):
+    if not isinstance(act, (SpikeFunction, EscapeNoise)):
         raise TypeError(f"{who}: expected an activation (a SpikeFunction), got {type(act).__name__}.")
     for n, v in act.hyperparameters.items():
         if _is_traced(v):

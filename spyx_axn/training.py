@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 import spyx_axn
 from .core import SpikeFunction
+from .escape_noise import EscapeNoise
 
 # %% ../nbs/60_training.ipynb #ecb390dc
 def _random_map(rng, n_units, dim, n_freq):
@@ -72,36 +73,39 @@ def init(key, n_in:int, n_hidden:int, n_out:int, scale:float=3., dtype=jnp.float
             'w_out': jax.random.normal(k2, (n_hidden, n_out), dtype) / n_hidden ** 0.5}
 
 # %% ../nbs/60_training.ipynb #fce8f270
-def forward(params, x, act, beta:float=0.9):
-    "Spikes x [batch, steps, in] through the LIF layer into the readout: readout [batch, steps, out], hidden spikes [steps, batch, hidden]."
+def forward(params, x, act, beta:float=0.9, key=None):
+    "Spikes x [batch, steps, in] through the LIF layer into the readout: readout [batch, steps, out], hidden spikes [steps, batch, hidden]. With a `key`, `act(v, key_t)` draws stochastic spikes, one key per step."
     cur = jnp.einsum('bti,ih->tbh', x, params['w_in'])
-    def step(carry, i):
-        v, r = carry
-        s = act(v - 1.)
+    def step(carry, it):
+        (v, r), (i, t) = carry, it
+        s = act(v - 1.) if key is None else act(v - 1., jax.random.fold_in(key, t))
         return (beta * v + i - jax.lax.stop_gradient(s), beta * r + s @ params['w_out']), (r, s)
     zeros = (jnp.zeros(cur.shape[1:], cur.dtype), jnp.zeros((x.shape[0], params['w_out'].shape[1]), cur.dtype))
-    _, (r, s) = jax.lax.scan(step, zeros, cur)
+    _, (r, s) = jax.lax.scan(step, zeros, (cur, jnp.arange(len(cur))))
     return r.swapaxes(0, 1), s
 
-def loss(params, x, y, act):
+def loss(params, x, y, act, key=None):
     "Cross-entropy of each readout unit's maximum over time."
-    logits = forward(params, x, act)[0].max(1)
+    logits = forward(params, x, act, key=key)[0].max(1)
     return -jnp.take_along_axis(jax.nn.log_softmax(logits), y[:, None], 1).mean()
 
-def accuracy(params, x, y, act):
+def accuracy(params, x, y, act, key=None):
     "Fraction of samples whose readout peaks highest on the right class."
-    return jnp.mean(forward(params, x, act)[0].max(1).argmax(-1).astype(y.dtype) == y)  # int64 under x64
+    return jnp.mean(forward(params, x, act, key=key)[0].max(1).argmax(-1).astype(y.dtype) == y)  # int64 under x64
 
 # %% ../nbs/60_training.ipynb #15581d86
-def train(act, data, key, n_classes:int=10, n_hidden:int=100, epochs:int=20, batch:int=64, lr:float=1e-2):
+def train(act, data, key, n_classes:int=10, n_hidden:int=100, epochs:int=20, batch:int=64, lr:float=1e-2,
+          noisy:bool=False, # `act(v, key)` is stochastic (an `escape_noise`): a fresh key every step, and for the test
+         ):
     "Train the network with activation `act` on `data` = ((x, y), (x_test, y_test)); return the test accuracy."
     (x, y), (xt, yt) = data
     k0, key = jax.random.split(key)
+    noise = jax.random.fold_in(key, 0x5EED) if noisy else None  # initial weights and batches stay those of the same seed
     params = init(k0, x.shape[-1], n_hidden, n_classes, dtype=x.dtype)  # the data's dtype: no promotion under x64
     moments = jax.tree.map(lambda p: (jnp.zeros_like(p), jnp.zeros_like(p)), params)
     def step(state, idx):
         params, moments, t = state
-        g = jax.grad(loss)(params, x[idx], y[idx], act)
+        g = jax.grad(loss)(params, x[idx], y[idx], act, None if noise is None else jax.random.fold_in(noise, t))
         m = jax.tree.map(lambda g, m: (0.9 * m[0] + 0.1 * g, 0.999 * m[1] + 0.001 * g * g), g, moments,
                          is_leaf=lambda m: isinstance(m, tuple))
         upd = lambda p, m: p - lr * m[0] / (1 - 0.9 ** t) / (jnp.sqrt(m[1] / (1 - 0.999 ** t)) + 1e-8)
@@ -109,14 +113,17 @@ def train(act, data, key, n_classes:int=10, n_hidden:int=100, epochs:int=20, bat
     n = len(x) // batch * batch
     batches = jax.vmap(lambda k: jax.random.permutation(k, len(x))[:n])(jax.random.split(key, epochs))
     (params, _, _), _ = jax.lax.scan(step, (params, moments, 1), batches.reshape(-1, batch))
-    return accuracy(params, xt, yt, act)
+    return accuracy(params, xt, yt, act, None if noise is None else jax.random.fold_in(noise, 0))
 
 # %% ../nbs/60_training.ipynb #5825fe7f
 def compare(acts:list, data, seeds:int=3, **kw) -> np.ndarray:
     "Test accuracy [activation, seed]: every activation gets the same seeds, in one compiled program indexed by activation."
     keys = jax.random.split(jax.random.key(0), seeds)
-    run = jax.jit(lambda i, data, keys: jax.vmap(
-        lambda key: train(lambda v: jax.lax.switch(i, acts, v), data, key, **kw))(keys))
+    if any(isinstance(a, EscapeNoise) for a in acts):  # stochastic ones among them: every branch takes a key
+        fns = [a if isinstance(a, EscapeNoise) else (lambda a: lambda v, key: a(v))(a) for a in acts]
+        act, kw = (lambda i: lambda v, key: jax.lax.switch(i, fns, v, key)), {**kw, 'noisy': True}
+    else: act = lambda i: lambda v: jax.lax.switch(i, acts, v)
+    run = jax.jit(lambda i, data, keys: jax.vmap(lambda key: train(act(i), data, key, **kw))(keys))
     return np.stack([np.asarray(run(i, data, keys)) for i in range(len(acts))])
 
 def sweep(factory, ks, data, seeds:int=3, **kw) -> np.ndarray:

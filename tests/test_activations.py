@@ -5,7 +5,7 @@ import jax, jax.numpy as jnp
 import pytest
 import spyx_axn as axn
 from spyx_axn.core import SpikeFunction
-from spyx_axn.testing import check_activation, grad, grid
+from spyx_axn.testing import check_activation, check_primitive, grad, grid
 from conftest import run_python, factories
 from fastcore.docments import docments
 
@@ -14,7 +14,7 @@ HYPER = [(f, h) for f, hs in FACTORIES.items() for h in hs]
 
 # Hyperparameters whose domain is not (0, inf) or [0, inf): the values the sweep uses instead of the
 # default times 1e-3 and 1e3, and further values that must be refused.
-OTHER_VALUES = {('q_pseudospike', 'alpha'): {1e-3: 1 + 1e-3, 1e3: 2e3}}
+OTHER_VALUES = {('q_pseudospike', 'alpha'): {1e-3: 1 + 1e-3, 0.1: 1.1, 10.: 20., 1e3: 2e3}}
 ALSO_INVALID = {('q_pseudospike', 'alpha'): [1., 0.5]}
 
 def test_every_seed_factory_found():
@@ -25,6 +25,17 @@ def test_every_seed_factory_found():
 def test_contract_at_other_hyperparameters(factory, name, scale):
     d = FACTORIES[factory][name]
     check_activation(getattr(axn, factory)(**{name: OTHER_VALUES.get((factory, name), {}).get(scale, d * scale)}))
+
+@pytest.mark.parametrize('factory,name', HYPER)
+@pytest.mark.parametrize('scale', [0.1, 10.])
+def test_primitive_at_other_hyperparameters(factory, name, scale):
+    "The derivation each page executes at its values, at other ones: F' = g, F(-inf) = 0 and F(inf) = area (or F(0) = 1/2)."
+    d = FACTORIES[factory][name]
+    act = getattr(axn, factory)(**{name: OTHER_VALUES.get((factory, name), {}).get(scale, d * scale if d else scale)})
+    hp = {n: float(v) for n, v in act.hyperparameters.items()}
+    # The multi-Gaussian is a difference of bumps: F' and g agree to float32's resolution of its largest term.
+    atol = float(np.finfo(np.float32).eps) * hp['scale'] * (1 + hp['h']) / (hp['sigma'] * np.sqrt(2 * np.pi)) if factory == 'multi_gaussian' else 1e-30
+    check_primitive(act, atol=atol)
 
 @pytest.mark.parametrize('factory', FACTORIES)
 @pytest.mark.parametrize('dt', [jnp.float16, jnp.bfloat16, jnp.float32])
@@ -78,3 +89,64 @@ np.testing.assert_allclose(grad(axn.tanh(3.), x), 1 / np.cosh(3 * np.asarray(x))
 print('ok')
 """)
     assert out.strip() == 'ok'
+
+# The wrappers are not factories with defaults: they are swept here around every registered activation.
+REFUSED_BY_ESCAPE = {'straight_through', 's2nn', 'piecewise_leaky_relu', 'multi_gaussian'}
+
+@pytest.mark.parametrize('factory', FACTORIES)
+def test_multilevel_around_every_activation(factory):
+    "multilevel(act, levels=3): the staircase forward, the shifted surrogates summed, and the summed primitives' gradient."
+    inner = getattr(axn, factory)()
+    act, xs = axn.multilevel(inner, levels=3), jnp.asarray(grid(0., 1., 2., lim=5))
+    np.testing.assert_array_equal(act(xs), sum((np.asarray(xs) > j) for j in range(3)).astype(np.float32))  # NumPy: no subnormal flushing
+    want = sum(inner.surrogate(xs - j) for j in range(3))
+    hp = {n: float(v) for n, v in act.hyperparameters.items()}
+    # The multi-Gaussian's bumps and lobes cancel: sums in another order agree to float32's resolution of the 3 largest terms.
+    atol = float(np.finfo(np.float32).eps) * 3 * hp['scale'] * (1 + hp['h']) / (hp['sigma'] * np.sqrt(2 * np.pi)) if factory == 'multi_gaussian' else 1e-30
+    np.testing.assert_allclose(grad(act, xs), want, rtol=1e-6, atol=atol)
+    np.testing.assert_allclose(jax.jvp(act, (xs,), (jnp.ones_like(xs),))[1], want, rtol=1e-6, atol=atol)
+    if factory != 'custom':
+        np.testing.assert_allclose(jax.vmap(jax.grad(act.primitive))(xs), want, rtol=1e-5, atol=atol)
+        np.testing.assert_allclose(act.primitive(0.), sum(inner.primitive(-j) for j in range(3)), rtol=1e-6)
+
+@pytest.mark.parametrize('factory', ['multi_gaussian'])
+def test_multilevel_contract(factory):
+    "The whole contract, dtypes, extremes and transforms, for a surrogate with negative lobes (the page checks superspike's)."
+    act = axn.multilevel(getattr(axn, factory)(), levels=3)
+    check_activation(act, xs=grid(0., 1., 2., lim=5), forward=lambda x: sum((x > j) for j in range(3)))
+
+@pytest.mark.parametrize('factory', [f for f in FACTORIES if f not in REFUSED_BY_ESCAPE | {'custom'}])
+def test_escape_noise_around_every_activation(factory):
+    "escape_noise(act): 0/1 spikes in the input's dtype and shape; gradient g/area in every transform; finite for every finite input."
+    act = getattr(axn, factory)()
+    s, key = axn.escape_noise(act), jax.random.key(0)
+    xs = jnp.asarray(grid())
+    area = float(act.primitive(jnp.inf))
+    want = np.asarray(act.surrogate(xs), np.float64) / area
+    for g in (jax.grad(lambda x: s(x, key).sum())(xs), jax.jvp(lambda x: s(x, key), (xs,), (jnp.ones_like(xs),))[1]):
+        np.testing.assert_allclose(g, want, rtol=1e-6, atol=1e-30)
+    for dt in (jnp.float16, jnp.bfloat16, jnp.float32):
+        x = jnp.asarray(_finite(dt), dt)
+        y, g = s(x, key), jax.grad(lambda x: s(x, key).sum())(x)
+        assert y.dtype == dt and g.dtype == dt and set(np.unique(np.asarray(y, np.float32))) <= {0., 1.}
+        assert np.isfinite(np.asarray(g, np.float32)).all()
+        np.testing.assert_array_equal(np.asarray(y)[np.asarray(x) == -np.inf], 0)
+
+def _finite(dt):
+    from spyx_axn.testing import _extremes
+    return _extremes(dt)[:-3]
+
+
+@pytest.mark.parametrize('factory', FACTORIES)
+def test_signed_around_every_activation(factory):
+    "signed(act): spikes -1, 0, +1, the two bumps g(x) + g(-x-1), and the primitive's gradient."
+    inner = getattr(axn, factory)()
+    act, xs = axn.signed(inner), jnp.asarray(grid(0., -1., lim=4))
+    xn = np.asarray(xs)
+    np.testing.assert_array_equal(act(xs), ((xn > 0) * 1. - (-xn - 1 > 0)).astype(np.float32))
+    want = inner.surrogate(xs) + inner.surrogate(-xs - 1)
+    hp = {n: float(v) for n, v in act.hyperparameters.items()}
+    atol = float(np.finfo(np.float32).eps) * 2 * hp['scale'] * (1 + hp['h']) / (hp['sigma'] * np.sqrt(2 * np.pi)) if factory == 'multi_gaussian' else 1e-30
+    np.testing.assert_allclose(grad(act, xs), want, rtol=1e-6, atol=atol)
+    if factory != 'custom':
+        np.testing.assert_allclose(jax.vmap(jax.grad(act.primitive))(xs), want, rtol=1e-5, atol=atol)

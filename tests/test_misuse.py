@@ -63,3 +63,17 @@ def test_rebuilding_an_activation_compiles_nothing_new(factory):
         sizes.append(_apply._cache_size())
     assert step._cache_size() == 1, step._cache_size()
     assert sizes[0] == sizes[-1], sizes  # eager calls: one program per hyperparameter type, made in the first round only
+
+@pytest.mark.parametrize('wrap', ['multilevel', 'signed', 'escape_noise'])
+def test_rebuilding_a_wrapped_activation_compiles_nothing_new(wrap):
+    "multilevel, signed and escape_noise rebuilt with equal arguments are equal, equally hashed static arguments: one compilation."
+    build = {'multilevel': lambda k: axn.multilevel(axn.sigmoid(k), levels=3), 'signed': lambda k: axn.signed(axn.sigmoid(k)),
+             'escape_noise': lambda k: axn.escape_noise(axn.sigmoid(k))}[wrap]
+    key = jax.random.key(0)
+    call = (lambda act, x: act(x, key)) if wrap == 'escape_noise' else (lambda act, x: act(x))
+    step = jax.jit(lambda act, x: jax.grad(lambda x: call(act, x).sum())(x), static_argnums=0)
+    x = jnp.linspace(-1, 1, 7, dtype=jnp.float32)
+    for k in (4, 4., np.float64(4.), np.float32(4.)):
+        assert build(k) == build(4) and hash(build(k)) == hash(build(4))
+        step(build(k), x)
+    assert step._cache_size() == 1, step._cache_size()

@@ -129,6 +129,24 @@ def test_forward_and_gradient(case):
     check_against_formula(act, x, g)
 
 @settings(max_examples=20 * EXAMPLES)  # deep: 100
+@given(cases(), st.integers(1, 4), st.booleans())
+def test_multilevel_and_signed(case, levels, sign):
+    "multilevel(act, levels) and signed(act) around a drawn activation: their forward pass exactly, finite gradients, and the summed formula."
+    inner, x = case
+    act = axn.signed(inner) if sign else axn.multilevel(inner, levels=levels)
+    dt, x64 = x.dtype, np.asarray(x, np.float64)
+    y = act(x)
+    with np.errstate(invalid='ignore'):
+        want = ((x64 > 0) * 1. - (-x64 - 1 > 0)) if sign else sum((x64 > j) * 1. for j in range(levels))
+    assert y.dtype == dt and y.shape == x.shape
+    np.testing.assert_array_equal(np.asarray(y, np.float64), want, err_msg=f"forward of {act!r}")
+    g = grad(act, x)
+    assert g.dtype == dt and g.shape == x.shape
+    number = ~np.isnan(x64)
+    assert np.isfinite(np.asarray(g, np.float64)[number]).all(), f"non-finite gradient at x={x64[number & ~np.isfinite(np.asarray(g, np.float64))]}"
+    check_against_formula(act, x, g)
+
+@settings(max_examples=20 * EXAMPLES)  # deep: 100
 @given(cases())
 def test_transforms_agree(case):
     "jvp, vjp and grad give the same numbers, jvp is linear in the tangent, jit equals eager, vmap equals a loop."

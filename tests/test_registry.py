@@ -30,6 +30,22 @@ def test_round_trip_at_other_values(name):
     xs = grid()
     np.testing.assert_array_equal(grad(round_trip(act), xs), grad(act, xs))
 
+# Surrogates that escape_noise refuses, and why: an infinite area, or a negative lobe.
+NO_ESCAPE = {'straight_through': 'infinite area', 's2nn': 'infinite area', 'piecewise_leaky_relu': 'infinite area',
+             'multi_gaussian': 'is negative'}
+
+@pytest.mark.parametrize('name', NAMES)
+def test_wrapped_activations_nest_their_config(name):
+    "multilevel and escape_noise around every registered activation, at doubled hyperparameters: nested configs that come back equal."
+    act = getattr(axn, name)(**{h: 2 * d for h, d in DEFAULTS[name].items()})
+    assert axn.config(round_trip(axn.signed(act)))['act'] == axn.config(act)
+    ml = round_trip(axn.multilevel(act, levels=3))
+    assert axn.config(ml)['act'] == axn.config(act) and axn.config(ml)['levels'] == 3
+    np.testing.assert_array_equal(grad(ml, grid(lim=5)), grad(axn.multilevel(act, levels=3), grid(lim=5)))
+    if name in NO_ESCAPE:
+        with pytest.raises(ValueError, match=NO_ESCAPE[name]): axn.escape_noise(act)
+    else: assert axn.config(round_trip(axn.escape_noise(act)))['act'] == axn.config(act)
+
 @pytest.mark.parametrize('name', NAMES)
 def test_round_trip_of_numpy_jax_and_array_values(name):
     ds = DEFAULTS[name]

@@ -6,17 +6,22 @@
 __all__ = ['arctan']
 
 # %% ../../nbs/11_arctan.ipynb #5ebc6f49
+import math
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, _hyperparameter
+from ..core import SpikeFunction, custom, _symmetric_primitive, _hyperparameter
 
 # %% ../../nbs/11_arctan.ipynb #e859ce77
 def _arctan(x, k):
     r"$1/(\pi(1+(k\pi x)^2))$"
     return 1 / (jnp.pi * (1 + (k * jnp.pi * x)**2))
 
+def _arctan_primitive(x, k):
+    r"$(\pi/2 + \arctan(k\pi x))/(k\pi^2)$"
+    return _symmetric_primitive(lambda x: (math.pi / 2 + jnp.arctan(k * math.pi * x)) / (k * math.pi**2), x, 1 / (k * math.pi))
+
 # %% ../../nbs/11_arctan.ipynb #43c82101
 def arctan(k:float=2, # slope: larger is narrower; positive and finite
           ) -> SpikeFunction:
     r"Heaviside forward; backward $1/(\pi(1+(k\pi x)^2))$, the derivative of $\arctan(k\pi x)/(k\pi^2)$."
-    return custom(_arctan, name='arctan', k=_hyperparameter('arctan', 'k', k))
+    return custom(_arctan, primitive=_arctan_primitive, name='arctan', k=_hyperparameter('arctan', 'k', k))

@@ -8,17 +8,22 @@ __all__ = ['boxcar']
 # %% ../../nbs/12_boxcar.ipynb #c31abe89
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, _hyperparameter
+from ..core import SpikeFunction, custom, _symmetric_primitive, _hyperparameter
 
 # %% ../../nbs/12_boxcar.ipynb #e02313ff
 def _boxcar(x, width, height):
     r"$\mathrm{height}$ if $|x| \le \mathrm{width}/2$, else $0$"
     return jnp.where(jnp.abs(x) <= width / 2, height, jnp.zeros_like(x))
 
+def _boxcar_primitive(x, width, height):
+    r"$\mathrm{height}\cdot\mathrm{clip}(x + \mathrm{width}/2,\ 0,\ \mathrm{width})$"
+    lower = lambda x: jnp.where(x >= -width / 2, height * (x + width / 2), 0)
+    return _symmetric_primitive(lower, x, width * height)
+
 # %% ../../nbs/12_boxcar.ipynb #a676a3a4
 def boxcar(width:float=2, # total width of the window, centred on the threshold; positive and finite
            height:float=0.5, # gradient inside the window; non-negative and finite
           ) -> SpikeFunction:
     r"Heaviside forward; backward `height` where $|x| \le$ `width`/2, else 0."
-    return custom(_boxcar, name='boxcar', width=_hyperparameter('boxcar', 'width', width),
+    return custom(_boxcar, primitive=_boxcar_primitive, name='boxcar', width=_hyperparameter('boxcar', 'width', width),
                   height=_hyperparameter('boxcar', 'height', height, above=None, at_least=0.))

@@ -8,7 +8,7 @@ __all__ = ['circ']
 # %% ../../nbs/34_circ.ipynb #c8ee412d
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, _hyperparameter
+from ..core import SpikeFunction, custom, _symmetric_primitive, _hyperparameter
 
 # %% ../../nbs/34_circ.ipynb #cf367211
 def _circ(x, k):
@@ -18,8 +18,16 @@ def _circ(x, k):
     small = jnp.minimum(a, 1) / big
     return (jax.lax.rsqrt(1 + small * small) / big) ** 3
 
+def _circ_primitive(x, k):
+    r"$(1 + kx/\sqrt{1+(kx)^2})/k$, below 0 as $1/(k s (s+|kx|))$ with $s = \sqrt{1+(kx)^2}$"
+    def lower(x):
+        u = jnp.minimum(-k * x, 1e30)  # beyond, g and L are 0 in float32; an infinite u would make F' NaN
+        s = jnp.hypot(1, u)
+        return 1 / (k * s * (s + u))
+    return _symmetric_primitive(lower, x, 2 / k)
+
 # %% ../../nbs/34_circ.ipynb #f9f403ab
 def circ(k:float=2, # slope: larger is narrower; Norse's alpha is 1/k; positive and finite
         ) -> SpikeFunction:
     r"Heaviside forward; backward $(1+(kx)^2)^{-3/2}$, Norse's circ surrogate with $\alpha = 1/k$."
-    return custom(_circ, name='circ', k=_hyperparameter('circ', 'k', k))
+    return custom(_circ, primitive=_circ_primitive, name='circ', k=_hyperparameter('circ', 'k', k))

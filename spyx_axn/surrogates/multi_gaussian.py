@@ -9,7 +9,7 @@ __all__ = ['multi_gaussian']
 import math
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, _hyperparameter
+from ..core import SpikeFunction, custom, _symmetric_primitive, _hyperparameter
 
 # %% ../../nbs/24_multi_gaussian.ipynb #19118dd1
 def _gauss(x, mu, tau):
@@ -24,6 +24,12 @@ def _multi_gaussian(x, h, s, sigma, scale):
     side = _gauss(a, sigma, s * sigma) + _gauss(a, -sigma, s * sigma)
     return scale / math.sqrt(2 * math.pi) * ((1 + h) * _gauss(a, 0, sigma) - h * side)
 
+def _multi_gaussian_primitive(x, h, s, sigma, scale):
+    r"$\mathrm{scale}\,[(1+h)\Phi(x/\sigma) - h\Phi((x-\sigma)/(s\sigma)) - h\Phi((x+\sigma)/(s\sigma))]$"
+    Phi = jax.scipy.special.ndtr
+    lower = lambda x: scale * ((1 + h) * Phi(x / sigma) - h * (Phi((x - sigma) / (s * sigma)) + Phi((x + sigma) / (s * sigma))))
+    return _symmetric_primitive(lower, x, scale * (1 - h))
+
 # %% ../../nbs/24_multi_gaussian.ipynb #cfbcdb92
 def multi_gaussian(h:float=0.15, # weight of the two negative side Gaussians; non-negative and finite
                    s:float=6, # standard deviation of the side Gaussians relative to `sigma`; positive and finite
@@ -32,6 +38,6 @@ def multi_gaussian(h:float=0.15, # weight of the two negative side Gaussians; no
                   ) -> SpikeFunction:
     r"Heaviside forward; backward Yin et al.'s multi-Gaussian: negative side lobes, area $\mathrm{scale}(1-h)$."
     f = 'multi_gaussian'
-    return custom(_multi_gaussian, name=f, h=_hyperparameter(f, 'h', h, above=None, at_least=0.),
+    return custom(_multi_gaussian, primitive=_multi_gaussian_primitive, name=f, h=_hyperparameter(f, 'h', h, above=None, at_least=0.),
                   s=_hyperparameter(f, 's', s), sigma=_hyperparameter(f, 'sigma', sigma),
                   scale=_hyperparameter(f, 'scale', scale, above=None, at_least=0.))

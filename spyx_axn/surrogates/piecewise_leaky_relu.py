@@ -15,11 +15,17 @@ def _piecewise_leaky_relu(x, width, leak):
     r"$1/\mathrm{width}$ if $|x| \le \mathrm{width}/2$, else $\mathrm{leak}$"
     return jnp.where(jnp.abs(x) <= width / 2, 1 / width, leak)
 
+def _piecewise_leaky_relu_primitive(x, width, leak):
+    r"$1/2 + x/\mathrm{width}$ in the window, continued with slope $\mathrm{leak}$: $F(0) = 1/2$"
+    inside = jnp.abs(x) <= width / 2
+    out = jnp.where(inside, 0, jnp.where(x > 0, x - width / 2, x + width / 2))
+    return jnp.where(inside, 0.5 + x / width, jnp.where(x > 0, 1, 0) + jnp.where(leak == 0, 0, leak * out))
+
 # %% ../../nbs/33_piecewise_leaky_relu.ipynb #4a7aec0c
 def piecewise_leaky_relu(width:float=2, # total width of the unit-area window; positive and finite
                          leak:float=0.01, # gradient outside the window; non-negative and finite
                         ) -> SpikeFunction:
     r"Heaviside forward; backward 1/`width` where $|x| \le$ `width`/2, else `leak`."
-    return custom(_piecewise_leaky_relu, name='piecewise_leaky_relu',
+    return custom(_piecewise_leaky_relu, primitive=_piecewise_leaky_relu_primitive, name='piecewise_leaky_relu',
                   width=_hyperparameter('piecewise_leaky_relu', 'width', width),
                   leak=_hyperparameter('piecewise_leaky_relu', 'leak', leak, above=None, at_least=0.))

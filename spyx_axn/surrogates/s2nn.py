@@ -16,9 +16,14 @@ def _s2nn(x, k, beta):
     below = k * jax.nn.sigmoid(k * x) * jax.nn.sigmoid(-k * x)
     return jnp.where(x < 0, below, beta / (1 + jnp.maximum(x, 0)))
 
+def _s2nn_primitive(x, k, beta):
+    r"$s(kx)$ below 0, $1/2 + \beta\log(1+x)$ above: $F(0) = 1/2$"
+    below = x < 0
+    return jnp.where(below, jax.nn.sigmoid(k * jnp.where(below, x, 0)), 0.5 + beta * jnp.log1p(jnp.where(below, 0, x)))
+
 # %% ../../nbs/32_s2nn.ipynb #40b53bb9
 def s2nn(k:float=4, # slope of the sigmoid derivative below threshold; positive and finite
          beta:float=1, # scale of beta/(x+1) above threshold, and g(0); positive and finite
         ) -> SpikeFunction:
     r"Heaviside forward; backward $k\,s(kx)(1-s(kx))$ below threshold and $\beta/(x+1)$ at or above it."
-    return custom(_s2nn, name='s2nn', k=_hyperparameter('s2nn', 'k', k), beta=_hyperparameter('s2nn', 'beta', beta))
+    return custom(_s2nn, primitive=_s2nn_primitive, name='s2nn', k=_hyperparameter('s2nn', 'k', k), beta=_hyperparameter('s2nn', 'beta', beta))

@@ -6,9 +6,10 @@
 __all__ = ['unit_arctan']
 
 # %% ../../nbs/21_unit_arctan.ipynb #63b37aa7
+import math
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, _hyperparameter
+from ..core import SpikeFunction, custom, _symmetric_primitive, _hyperparameter
 
 # %% ../../nbs/21_unit_arctan.ipynb #2bdb1e33
 @jax.custom_jvp
@@ -26,8 +27,12 @@ def _unit_arctan(x, k):
     r"$(k/2)/(1+(\pi k x/2)^2)$"
     return k / 2 * _cauchy(jnp.pi / 2 * k * x)
 
+def _unit_arctan_primitive(x, k):
+    r"$1/2 + \arctan(\pi k x/2)/\pi$"
+    return _symmetric_primitive(lambda x: 0.5 + jnp.arctan(math.pi / 2 * k * x) / math.pi, x, 1.)
+
 # %% ../../nbs/21_unit_arctan.ipynb #c546107b
 def unit_arctan(k:float=2, # slope: larger is narrower and taller; positive and finite
                ) -> SpikeFunction:
     r"Heaviside forward; backward $(k/2)/(1+(\pi k x/2)^2)$, the derivative of $\arctan(\pi k x/2)/\pi$: area 1."
-    return custom(_unit_arctan, name='unit_arctan', k=_hyperparameter('unit_arctan', 'k', k))
+    return custom(_unit_arctan, primitive=_unit_arctan_primitive, name='unit_arctan', k=_hyperparameter('unit_arctan', 'k', k))
