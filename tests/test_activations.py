@@ -26,6 +26,7 @@ def test_contract_at_other_hyperparameters(factory, name, scale):
     d = FACTORIES[factory][name]
     check_activation(getattr(axn, factory)(**{name: OTHER_VALUES.get((factory, name), {}).get(scale, d * scale)}))
 
+@pytest.mark.slow  # a sweep around every activation: make test-all
 @pytest.mark.parametrize('factory,name', HYPER)
 @pytest.mark.parametrize('scale', [0.1, 10.])
 def test_primitive_at_other_hyperparameters(factory, name, scale):
@@ -93,6 +94,7 @@ print('ok')
 # The wrappers are not factories with defaults: they are swept here around every registered activation.
 REFUSED_BY_ESCAPE = {'straight_through', 's2nn', 'piecewise_leaky_relu', 'multi_gaussian'}
 
+@pytest.mark.slow  # a sweep around every activation: make test-all
 @pytest.mark.parametrize('factory', FACTORIES)
 def test_multilevel_around_every_activation(factory):
     "multilevel(act, levels=3): the staircase forward, the shifted surrogates summed, and the summed primitives' gradient."
@@ -115,6 +117,7 @@ def test_multilevel_contract(factory):
     act = axn.multilevel(getattr(axn, factory)(), levels=3)
     check_activation(act, xs=grid(0., 1., 2., lim=5), forward=lambda x: sum((x > j) for j in range(3)))
 
+@pytest.mark.slow  # a sweep around every activation: make test-all
 @pytest.mark.parametrize('factory', [f for f in FACTORIES if f not in REFUSED_BY_ESCAPE | {'custom'}])
 def test_escape_noise_around_every_activation(factory):
     "escape_noise(act): 0/1 spikes in the input's dtype and shape; gradient g/area in every transform; finite for every finite input."
@@ -137,6 +140,7 @@ def _finite(dt):
     return _extremes(dt)[:-3]
 
 
+@pytest.mark.slow  # a sweep around every activation: make test-all
 @pytest.mark.parametrize('factory', FACTORIES)
 def test_signed_around_every_activation(factory):
     "signed(act): spikes -1, 0, +1, the two bumps g(x) + g(-x-1), and the primitive's gradient."

@@ -18,7 +18,6 @@ PAGES = [re.sub(r'^\d+_', '', p.stem) + '.html' for p in NBS]
 PAGES.insert(PAGES.index('gallery.html') + 1, 'explorer.html')
 NB_OF = {re.sub(r'^\d+_', '', p.stem) + '.html': p for p in NBS}
 CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
-pytestmark = pytest.mark.xdist_group('site')  # one worker builds _docs/ once and runs every test of this file
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium): "
                                     "the site was not checked in a browser; .ci/run installs it")
 
@@ -36,14 +35,21 @@ def figures(nb_path):
 def has_math(nb_path):
     return any(c['cell_type'] == 'markdown' and '$' in ''.join(c['source']) for c, _ in shown(nb_path))
 
-@pytest.fixture(scope='session')  # session: under xdist, a module's tests may come between other files' tests
-def site():
-    "The site built into _docs/ as `make docs` builds it, in a process of its own (it runs the notebooks' imports)."
-    out = ROOT / '_docs'
-    r = subprocess.run([sys.executable, ROOT / 'tools' / 'docs.py', out], capture_output=True, text=True, cwd=ROOT)
-    assert r.returncode == 0, f"the site build failed:\n{r.stdout}\n{r.stderr}"
-    assert 'warn' not in (r.stdout + r.stderr).lower(), f"the site build warned (make docs must be quiet):\n{r.stderr}"
-    (out / 'screenshots').mkdir()
+@pytest.fixture(scope='session')
+def site(tmp_path_factory):
+    """The site built into _docs/ as `make docs` builds it, in a process of its own (it runs the notebooks' imports),
+    once per run: xdist's workers share the build through a lock file in the run's temporary folder."""
+    import fcntl, os
+    out, base = ROOT / '_docs', tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get('PYTEST_XDIST_WORKER') else base  # the run's folder, not an earlier run's
+    with open(shared / 'site.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / 'site.built').exists():
+            r = subprocess.run([sys.executable, ROOT / 'tools' / 'docs.py', out], capture_output=True, text=True, cwd=ROOT)
+            assert r.returncode == 0, f"the site build failed:\n{r.stdout}\n{r.stderr}"
+            assert 'warn' not in (r.stdout + r.stderr).lower(), f"the site build warned (make docs must be quiet):\n{r.stderr}"
+            (out / 'screenshots').mkdir()
+            (shared / 'site.built').touch()
     return out
 
 class Assets(HTMLParser):
