@@ -9,7 +9,7 @@ FLOOR := .venv-floor
 STRICT_TESTS := tests/test_activations.py tests/test_properties.py tests/test_misuse.py tests/test_registry.py \
 	tests/test_training.py tests/test_devices.py tests/test_strict.py
 
-.PHONY: docs test test-all test-strict test-floor test-thorough lab export outputs clean-nbs sync-check
+.PHONY: docs serve test test-all test-strict test-floor test-thorough lab export outputs clean-nbs sync-check
 
 $(VENV)/.installed: requirements-dev.txt setup.py settings.ini
 	python3 -m venv $(VENV)
@@ -20,7 +20,6 @@ $(VENV)/.installed: requirements-dev.txt setup.py settings.ini
 
 # Serve the built site on 127.0.0.1 (PORT=8000 by default). Search needs it: browsers refuse Pagefind's index to a page
 # opened from disk; every other page, the explorer included, also reads well opened straight from _docs/index.html.
-.PHONY: serve
 serve: $(VENV)/.installed
 	@test -f _docs/index.html || $(MAKE) docs
 	$(PY) -m http.server --bind 127.0.0.1 --directory _docs $${PORT:-8000}

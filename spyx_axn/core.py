@@ -24,10 +24,11 @@ def _as_input(who, x):
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(f"{who}: the input must be a number or an array of numbers, got {type(x).__name__}.")
     if isinstance(x, (list, tuple)):  # NumPy reads a nested sequence first: strings in it never reach JAX
-        try: kind = np.asarray(x).dtype.kind
-        except Exception: kind = None  # ragged, or traced values inside: JAX decides below
-        if kind is not None and kind not in 'biufc':  # complex: refused below, as complex
+        try: arr = np.asarray(x)
+        except Exception: arr = None  # ragged, or traced values inside: JAX decides below
+        if arr is not None and arr.dtype.kind not in 'biufc':  # complex: refused below, as complex
             raise TypeError(f"{who}: the input must be a number or an array of numbers, got {type(x).__name__}.")
+        if arr is not None: x = arr  # converted once
     try: x = jnp.asarray(x)
     except (TypeError, ValueError):
         raise TypeError(f"{who}: the input must be a number or an array of numbers, got {type(x).__name__}.") from None

@@ -10,9 +10,13 @@ from nbdev import test as nbdev_test
 NBS = Path(__file__).resolve().parent.parent / 'nbs'
 ALL = sorted(p.name for p in NBS.glob('*.ipynb'))
 
+def has_flag(source, *flags):
+    "Whether cell `source` carries one of the nbdev test flags `flags` (a line `#| slow`)."
+    return any(re.search(rf'^#\|\s*{flag}\s*$', source, re.M) for flag in flags)
+
 def flagged(nb, flag):
-    "Whether a code cell of notebook `nb` carries the nbdev test flag `flag` (`#| slow`)."
-    return any(c['cell_type'] == 'code' and re.search(rf'^#\|\s*{flag}\s*$', ''.join(c['source']), re.M)
+    "Whether a code cell of notebook `nb` carries the nbdev test flag `flag`."
+    return any(c['cell_type'] == 'code' and has_flag(''.join(c['source']), flag)
                for c in json.loads((NBS / nb).read_text())['cells'])
 
 def run(nb, skip_flags, monkeypatch):
