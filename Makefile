@@ -31,11 +31,12 @@ docs: $(VENV)/.installed
 	$(PY) tools/docs.py _docs
 
 # The fast tier, run after every edit: every notebook's inline tests (`#| slow` cells left out), the contract
-# sweep, misuse, registry, property tests (ci profile), package and sync checks, the site build and the browser test.
+# sweep, misuse, registry, property tests (ci profile), package and sync checks, the site build and the browser test,
+# compiled with XLA's classic CPU loop emitters (see tests/conftest.py).
 test: $(VENV)/.installed
 	$(PY) -m pytest
 
-# Everything: the fast tier with the slow tests (training, slow notebook cells, multi-device, x64) and five
+# Everything, at XLA's default settings: the fast tier with the slow tests (training, slow notebook cells, multi-device, x64) and ten
 # times the property examples, then the strict session, then the contract tests on the lowest supported JAX.
 test-all: $(VENV)/.installed
 	HYPOTHESIS_PROFILE=deep $(PY) -m pytest --all
@@ -57,7 +58,7 @@ $(FLOOR)/.installed: requirements-floor.txt
 test-floor: $(FLOOR)/.installed
 	$(FLOOR)/bin/python -m pytest --all -p no:cacheprovider tests/test_activations.py tests/test_misuse.py tests/test_registry.py
 
-# The property-based tests with ten times the examples, drawn at random rather than from the fixed seed.
+# The property-based tests with twenty times the examples, drawn at random rather than from the fixed seed.
 test-thorough: $(VENV)/.installed
 	HYPOTHESIS_PROFILE=thorough $(PY) -m pytest tests/test_properties.py
 

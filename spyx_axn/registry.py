@@ -7,7 +7,7 @@ __all__ = ['available', 'get', 'config', 'area', 'describe']
 
 # %% ../nbs/40_registry.ipynb #ddef6797
 import importlib, inspect, pkgutil
-from functools import cache
+from functools import cache, lru_cache
 import numpy as np
 import jax
 import jax.numpy as jnp
@@ -169,8 +169,14 @@ def _support(act, lim=1e6, n=400_001):
             np.inf if hi == len(xs) - 1 else _edge(act, xs[hi], xs[hi + 1]))
 
 # %% ../nbs/40_registry.ipynb #a5cc7aae
+@lru_cache(maxsize=1024)  # measuring takes a few hundred thousand points: once per activation
+def _measured(act):
+    return float(_g(act, [0.])[0]), area(act), _support(act)
+
 def describe(act:SpikeFunction, # any activation, registered or not
             ) -> dict: # `peak` $g(0)$, `area` $\int g$ and `support`
-    "The peak, area and support of `act`'s surrogate $g$, measured numerically in float32."
+    "The peak, area and support of `act`'s surrogate $g$, measured numerically in float32 (once per activation)."
     _concrete('describe', act)
-    return {'peak': float(_g(act, [0.])[0]), 'area': area(act), 'support': _support(act)}
+    try: peak, area_, support = _measured(act)
+    except TypeError: peak, area_, support = _measured.__wrapped__(act)  # a hyperparameter that cannot be hashed
+    return {'peak': peak, 'area': area_, 'support': support}

@@ -6,16 +6,32 @@
 __all__ = ['grad', 'grid', 'check_formula', 'check_peak_area', 'check_factory', 'check_primitive', 'check_activation']
 
 # %% ../nbs/01_testing.ipynb #357bae7e
+import copy
+from functools import partial
 import numpy as np
 import jax
 import jax.numpy as jnp
-from .core import SpikeFunction, custom
+from .core import SpikeFunction, custom, _arguments
 from .registry import describe, area
 
 # %% ../nbs/01_testing.ipynb #3c6efc56
 def grad(act:SpikeFunction, x:jax.Array) -> jax.Array:
     r"Elementwise gradient of `act` at `x` as reverse mode computes it: $\partial \sum_i act(x_i) / \partial x$."
     return jax.grad(lambda x: act(x).sum())(jnp.asarray(x))
+
+# %% ../nbs/01_testing.ipynb #5f55cfbc
+_PROGRAMS = {}
+
+def _shared(fn, act:SpikeFunction, *args):
+    "`fn(act, *args)` compiled with `act`'s hyperparameters as arguments: one program for every value of them."
+    def run(hyperparameters, *args):
+        a = copy.copy(act)
+        a.hyperparameters = hyperparameters
+        return fn(a, *args)
+    key = (fn, type(act), act.name, act.bwd, act.fwd, act.prim)
+    try: program = _PROGRAMS.setdefault(key, jax.jit(run))
+    except TypeError: program = jax.jit(run)  # a part that cannot be hashed: a program for this activation alone
+    return program(_arguments(act.hyperparameters), *args)
 
 # %% ../nbs/01_testing.ipynb #c0e51682
 def grid(*breakpoints:float, # points where the surrogate changes form, tested exactly and next to
@@ -58,6 +74,13 @@ def check_peak_area(act:SpikeFunction, # the activation under test
         np.testing.assert_array_equal(grad(act, xs), grad(act, -xs), err_msg=f"{act!r} is not symmetric")
 
 # %% ../nbs/01_testing.ipynb #961bc300
+@partial(jax.jit, static_argnums=(0, 1, 2))
+def _traced_and_swept(factory, name, has_prim, v, vs, xs):
+    "In one program: the gradient with hyperparameter `name` a jit argument `v`, and vmapped over `vs` (with the primitive)."
+    build = lambda v: factory(**{name: v})
+    out = [grad(build(v), xs), jax.vmap(lambda v: grad(build(v), xs))(vs)]
+    return out + ([jax.vmap(lambda v: build(v).primitive(xs))(vs)] if has_prim else [])
+
 def check_factory(factory, # a factory such as `superspike`
                   xs:np.ndarray|None=None, # points to compare at; `grid()` by default
                   **alternatives): # for each hyperparameter, a value other than its default
@@ -67,19 +90,24 @@ def check_factory(factory, # a factory such as `superspike`
     for name, alt in alternatives.items():
         want = grad(factory(**{name: alt}), xs)
         assert not np.array_equal(base, want), f"{factory.__name__}: changing {name} to {alt} leaves the gradient unchanged"
-        traced = jax.jit(lambda v, x: grad(factory(**{name: v}), x))(alt, xs)
-        np.testing.assert_allclose(traced, want, rtol=1e-6, atol=1e-30, err_msg=f"{name} as a jit argument")
         default = factory().hyperparameters[name]
-        swept = jax.vmap(lambda v: grad(factory(**{name: v}), xs))(jnp.array([default, alt], jnp.float32))
+        has_prim = factory().prim is not None
+        traced, swept, *prims = _traced_and_swept(factory, name, has_prim, alt, jnp.array([default, alt], jnp.float32), xs)
+        np.testing.assert_allclose(traced, want, rtol=1e-6, atol=1e-30, err_msg=f"{name} as a jit argument")
         np.testing.assert_allclose(swept, np.stack([base, want]), rtol=1e-6, atol=1e-30, err_msg=f"vmap over {name}")
-        if factory().prim is not None:
-            prims = jax.vmap(lambda v: factory(**{name: v}).primitive(xs))(jnp.array([default, alt], jnp.float32))
+        if has_prim:
+            (prims,) = prims
             want = np.stack([factory().primitive(xs), factory(**{name: alt}).primitive(xs)])
             # F may be a difference of terms (a multi-Gaussian's): fused differently, it agrees to float32's resolution of its range.
             np.testing.assert_allclose(prims, want, rtol=1e-6, atol=4 * float(np.finfo(np.float32).eps) * float(np.abs(want[np.isfinite(want)]).max()),
                                        err_msg=f"primitive with a vmap over {name}")
 
 # %% ../nbs/01_testing.ipynb #006c3261
+def _primitive_values(act, xs, ends, finite):
+    "F' on the grid, F at the ends and at 0, and F and F' at each dtype's finite extremes: one program."
+    dF = jax.vmap(jax.grad(act.primitive))
+    return dF(xs), act.primitive(ends), [(act.primitive(x), dF(x)) for x in finite]
+
 def check_primitive(act:SpikeFunction, # the activation under test
                     xs:np.ndarray|None=None, # points to compare at; `grid()` by default
                     rtol:float=1e-5, # tolerance of F' against g, both in float32
@@ -88,20 +116,21 @@ def check_primitive(act:SpikeFunction, # the activation under test
                    ):
     "Assert that `jax.grad` of `act.primitive` is `act.surrogate`, and that the primitive's limits are 0 and the area."
     xs = jnp.asarray(grid() if xs is None else xs, jnp.float32)
-    dF = jax.vmap(jax.grad(act.primitive))(xs)
+    ends = jnp.array([-np.inf, 0., np.inf], jnp.float32)
+    finite = [jnp.asarray(_extremes(dt)[:-3], dt) for dt in _dtypes()]  # the finite extremes of each dtype
+    dF, (lo, mid, hi), per_dtype = _shared(_primitive_values, act, xs, ends, finite)
     np.testing.assert_allclose(dF, act.surrogate(xs), rtol=rtol, atol=atol, err_msg=f"{act!r}: jax.grad of the primitive != the surrogate")
-    lo, mid, hi = np.asarray(act.primitive(jnp.array([-np.inf, 0., np.inf], jnp.float32)), np.float64)
+    lo, mid, hi = (float(v) for v in (lo, mid, hi))
     a = area(act)
     if np.isfinite(a):
         np.testing.assert_allclose(lo, 0., atol=1e-6 * abs(a), err_msg=f"{act!r}: F(-inf) is not 0")
         np.testing.assert_allclose(hi, a, rtol=area_rtol, err_msg=f"{act!r}: F(+inf) is not the area")
     else: assert mid == 0.5, f"{act!r}: the area is infinite and F(0) = {mid}, not 1/2"
-    for dt in _dtypes():
-        x = jnp.asarray(_extremes(dt)[:-3], dt)  # the finite ones
-        F, dF = act.primitive(x), jax.vmap(jax.grad(act.primitive))(x)
-        assert F.dtype == dt and dF.dtype == dt, f"{act!r}: primitive of {dt.__name__} is {F.dtype}, its gradient {dF.dtype}"
+    for x, (F, dF) in zip(finite, per_dtype):
+        dt = x.dtype
+        assert F.dtype == dt and dF.dtype == dt, f"{act!r}: primitive of {dt.name} is {F.dtype}, its gradient {dF.dtype}"
         assert np.isfinite(np.asarray(F, np.float64)).all() and np.isfinite(np.asarray(dF, np.float64)).all(), \
-            f"{act!r}: non-finite primitive or gradient in {dt.__name__} at {x}: {F}, {dF}"
+            f"{act!r}: non-finite primitive or gradient in {dt.name} at {x}: {F}, {dF}"
 
 # %% ../nbs/01_testing.ipynb #db7a9755
 def _dtypes():
@@ -112,28 +141,35 @@ def _extremes(dt):
     return np.array([0., -0., float(fi.tiny), -float(fi.tiny), float(fi.smallest_subnormal), 1., -1.,
                      float(fi.max), -float(fi.max), np.inf, -np.inf, np.nan])
 
+def _forward_and_gradient(act, xs): return [(act(x), grad(act, x)) for x in xs]
+def _jacfwd(act, x): return jax.jacfwd(act)(x)
+def _hessian(act, x): return jax.hessian(lambda x: act(x).sum())(x)
+
 def check_activation(act:SpikeFunction, # the activation under test
                      xs:np.ndarray|None=None, # points for the transform checks; `grid()` by default
                      forward=None): # the forward pass in NumPy, float64 in; the step `x > 0` by default
     "Assert the contract every activation keeps: forward step, dtypes, shapes, finiteness and transforms."
     ref, what_fwd = (forward, 'the given forward') if forward is not None else (lambda x: x > 0, 'the step')
     for dt in _dtypes():
-        for shape in [(), (0,), (5,), (2, 3, 4)]:
-            x = jax.random.normal(jax.random.key(0), shape, dt)
-            y, g = act(x), grad(act, x)
-            for what, v in (('forward', y), ('gradient', g)):
-                assert v.dtype == dt and v.shape == shape, f"{act!r}: {what} of {dt.__name__}{list(shape)} is {v.dtype}{list(v.shape)}"
-            np.testing.assert_array_equal(y, np.asarray(ref(np.asarray(x, np.float64)), dt), err_msg=f"{act!r}: forward is not {what_fwd}")
-        x = jnp.asarray(_extremes(dt), dt)
-        np.testing.assert_array_equal(act(x), np.asarray(ref(np.asarray(x, np.float64)), dt), err_msg=f"{act!r}: forward at the extremes")
-        g = np.asarray(grad(act, x), np.float32)
-        assert np.isfinite(g[:-1]).all(), f"{act!r}: non-finite gradient in {dt.__name__} at {x[:-1][~np.isfinite(g[:-1])]}"
+        rng = np.random.default_rng(0)
+        xs_ = [np.asarray(rng.standard_normal(shape), dt) for shape in [(), (0,), (5,), (2, 3, 4)]]
+        # Shapes and dtypes are static in JAX: tracing gives them exactly, for every shape, without compiling.
+        for x, out in zip(xs_, jax.eval_shape(lambda xs_: _forward_and_gradient(act, xs_), xs_)):
+            for what, v in zip(('forward', 'gradient'), out):
+                assert v.dtype == dt and v.shape == x.shape, f"{act!r}: {what} of {dt.__name__}{list(x.shape)} is {v.dtype}{list(v.shape)}"
+        # The values: those inputs and the extremes in one array, in one compiled program per dtype.
+        x = np.concatenate([np.ravel(x) for x in xs_] + [np.asarray(_extremes(dt), dt)])
+        ((y, g),) = _shared(_forward_and_gradient, act, [x])
+        assert y.dtype == dt and g.dtype == dt and y.shape == g.shape == x.shape, f"{act!r}: {dt.__name__} gives {y.dtype}, {g.dtype}"
+        np.testing.assert_array_equal(y, np.asarray(ref(np.asarray(x, np.float64)), dt), err_msg=f"{act!r}: forward is not {what_fwd}")
+        g, x = np.asarray(g, np.float32), x.astype(np.float32)
+        assert np.isfinite(g[:-1]).all(), f"{act!r}: non-finite gradient in {dt.__name__} at {x[:-1][~np.isfinite(g[:-1])]}"  # all but NaN, the last
     xs = jnp.asarray(grid() if xs is None else xs, jnp.float32)
     g = grad(act, xs)
     ones = jnp.ones_like(xs)
     others = {'vjp': jax.vjp(act, xs)[1](ones)[0], 'jvp': jax.jvp(act, (xs,), (ones,))[1],
-              'jit(grad)': jax.jit(grad, static_argnums=0)(act, xs), 'vmap(grad)': jax.vmap(jax.grad(act))(xs),
-              'jacfwd': jnp.diagonal(jax.jacfwd(act)(xs[::40])), 'surrogate': act.surrogate(xs),
+              'jit(grad)': _shared(grad, act, xs), 'vmap(grad)': jax.vmap(jax.grad(act))(xs),
+              'jacfwd': jnp.diagonal(_shared(_jacfwd, act, xs[::40])), 'surrogate': act.surrogate(xs),
               'scan': jax.grad(lambda x: jax.lax.scan(lambda c, xi: (c + act(xi), None), 0., x)[0])(xs)}
     # Each transform compiles g anew. Where g takes both signs it is a difference of larger terms (multi_gaussian),
     # and two compilations that round those terms differently differ by ulps of the terms, not of g: there, as for
@@ -146,6 +182,6 @@ def check_activation(act:SpikeFunction, # the activation under test
     # The two sides evaluate the same derivative of g with different fusion. Where autodiff's g' is a
     # difference of nearly equal terms (tanh at small k), float32 agreement is relative to those terms.
     dg = jax.vmap(jax.grad(act.surrogate))(small)
-    np.testing.assert_allclose(jnp.diagonal(jax.hessian(lambda x: act(x).sum())(small)), dg, rtol=1e-4,
+    np.testing.assert_allclose(jnp.diagonal(_shared(_hessian, act, small)), dg, rtol=1e-4,
                                atol=1e-6 * float(jnp.abs(dg).max()),
                                err_msg=f"{act!r}: hessian disagrees with the surrogate's derivative")

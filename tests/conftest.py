@@ -4,29 +4,83 @@ the discovery of every exported factory, the hypothesis profiles, and the strict
 Tiers: tests marked `slow` (training runs, the notebooks' `#| slow` cells, the multi-device run, float64 under
 x64) are left out unless pytest is given `--all`; `make test` runs the rest, `make test-all` everything, the
 strict session and the lowest supported JAX too."""
-import inspect, os, subprocess, sys
+import inspect, os, re, subprocess, sys
 from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# One persistent compilation cache for the whole run: the xdist workers and every subprocess (strict session,
-# x64, multi-device) read the programs another process already compiled instead of compiling them again.
-# JAX keys each entry by the program, its flags, the backend and the JAX version, so a stale entry is never used.
-os.environ.setdefault('JAX_COMPILATION_CACHE_DIR', str(ROOT / '.cache' / 'jax'))
+# A persistent compilation cache: a program compiled once is read back instead of compiled again, by a later test
+# that builds the same program anew (a page's closures, a sweep's other hyperparameters), by the subprocesses a
+# test starts and waits for (the site build, the lab's kernel, the x64 and multi-device runs), and by the next run. Each xdist
+# worker has a folder of its own: JAX writes an entry in place, and a worker reading an entry that the other is
+# still writing would find it truncated (and warn). JAX keys each entry by the program, its flags, the backend and
+# the JAX version, so a stale entry is never used.
+os.environ.setdefault('JAX_COMPILATION_CACHE_DIR', str(ROOT / '.cache' / 'jax' / os.environ.get('PYTEST_XDIST_WORKER', 'main')))
 os.environ.setdefault('JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS', '0')
 os.environ.setdefault('JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES', '0')
 
 def pytest_addoption(parser):
     parser.addoption('--all', action='store_true', help="also run the tests marked slow (make test-all)")
 
+# The fast tier compiles with XLA's classic CPU loop emitters rather than its newer fusion emitters. Compiling is most
+# of what the tests spend their time on (thousands of small programs, each run a few times), and the classic emitters
+# compile them in about half the time. `--all` (make test-all) runs every test again at XLA's defaults, as users run
+# them, so a result that depended on the emitter would still be caught there. (LLVM without optimisation would
+# compile faster still, but it changes results: s2nn's second derivative at k = 1e30 becomes NaN.) The flag is one of
+# the pinned jaxlib (requirements-dev.txt); another jaxlib, such as the floor's, keeps its defaults, since XLA refuses
+# flags it does not know.
+QUICK_XLA = '--xla_cpu_use_fusion_emitters=false'
+PINNED_JAXLIB = re.search(r'^jaxlib==(\S+)', (ROOT / 'requirements-dev.txt').read_text(), re.M).group(1)
+
+def pytest_configure(config):
+    "Before any test runs JAX: the quick compiler settings for the fast tier (each xdist worker configures itself)."
+    from importlib.metadata import version
+    if not config.getoption('--all') and version('jaxlib') == PINNED_JAXLIB and 'xla_cpu_use_fusion_emitters' not in os.environ.get('XLA_FLAGS', ''):
+        os.environ['XLA_FLAGS'] = f"{os.environ.get('XLA_FLAGS', '')} {QUICK_XLA}".strip()
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    "Without --all, the tests marked slow are deselected: `make test` is the fast tier."
-    if config.getoption('--all'): return
-    slow = [i for i in items if i.get_closest_marker('slow')]
-    if slow:
-        config.hook.pytest_deselected(items=slow)
-        items[:] = [i for i in items if not i.get_closest_marker('slow')]
+    "Without --all, the tests marked slow are deselected: `make test` is the fast tier. Then each activation's tests are grouped."
+    if not config.getoption('--all'):
+        slow = [i for i in items if i.get_closest_marker('slow')]
+        if slow:
+            config.hook.pytest_deselected(items=slow)
+            items[:] = [i for i in items if not i.get_closest_marker('slow')]
+    group_by_activation(items)
+
+def activation_of(item):
+    "The activation a test is about: its `factory` parameter, or the family a notebook page defines (NN_name.ipynb)."
+    params = getattr(getattr(item, 'callspec', None), 'params', {})
+    if 'factory' in params: return params['factory']
+    if 'nb' in params: return re.sub(r'^\d+_', '', Path(params['nb']).stem)
+    return None
+
+CATALOGUE = {'index', 'registry', 'translation', 'gallery'}  # the pages that go through every activation
+
+def group_by_activation(items):
+    """Each activation's page and its tests elsewhere go to one xdist worker (`--dist loadgroup`), the page first:
+    the sweeps then run the programs the page's checks compiled (they take the hyperparameters as arguments) from
+    that process's memory instead of compiling them again. The pages that go through every activation share a
+    worker too (and what `describe` measured). The two longest groups start first: the site's tests (a worker
+    that shared them would wait for the build), then those pages."""
+    names = set(factories())
+    order = {id(i): n for n, i in enumerate(items)}
+    is_page = lambda i: i.nodeid.startswith('tests/test_notebooks.py')
+    first = {}
+    for i in items:
+        a = activation_of(i)
+        if i.nodeid.startswith('tests/test_site.py'): group, first['site'] = 'site', -2
+        elif a in CATALOGUE and is_page(i): group, first['catalogue'] = 'catalogue', -1
+        elif a in names: group = a
+        else: continue
+        i.add_marker(pytest.mark.xdist_group(group))
+        if is_page(i): first.setdefault(group, order[id(i)])
+        i.stash[GROUP] = group
+    # a group's items together, in collection order, at the place of its first page; everything else keeps its place
+    items.sort(key=lambda i: (first.get(i.stash.get(GROUP, None), order[id(i)]), not is_page(i), order[id(i)]))
+
+GROUP = pytest.StashKey[str]()
 
 # The strict session: the whole contract again with every JAX safety flag on. The flags are process-wide,
 # so they are set here, before anything else imports JAX, and only in the subprocess `test_strict.py` starts.
@@ -46,14 +100,14 @@ def pytest_sessionfinish(session, exitstatus):
 from hypothesis import HealthCheck, settings
 
 # `ci` (the default, `make test`) is derandomized: every run draws the same examples, so a failure reproduces.
-# `deep` (`make test-all`) draws five times as many, still derandomized. `thorough` draws ten times as many,
+# `deep` (`make test-all`) draws ten times as many, still derandomized. `thorough` draws twenty times as many,
 # at random, for a longer search: `make test-thorough`.
 _common = dict(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.register_profile('ci', derandomize=True, database=None, **_common)
 settings.register_profile('deep', settings.get_profile('ci'))
 settings.register_profile('thorough', settings.get_profile('ci'), derandomize=False, **_common)
 settings.load_profile(os.environ.get('HYPOTHESIS_PROFILE', 'ci'))
-EXAMPLES = {'deep': 5, 'thorough': 10}.get(os.environ.get('HYPOTHESIS_PROFILE'), 1)  # multiplier of each test's example count
+EXAMPLES = {'deep': 10, 'thorough': 20}.get(os.environ.get('HYPOTHESIS_PROFILE'), 1)  # multiplier of each test's example count
 
 def run_python(code: str, env: dict | None = None, timeout: float = 600) -> str:
     "Run `code` in a fresh Python process (for process-wide JAX flags); fail the test with its output if it fails."

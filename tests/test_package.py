@@ -68,4 +68,4 @@ def test_the_floor_tested_is_the_floor_declared():
     declared = dict(r.split('>=') for r in cfg['DEFAULT']['requirements'].split())
     pins = dict(l.split('#')[0].strip().split('==') for l in (ROOT / 'requirements-floor.txt').read_text().splitlines()
                 if '==' in l.split('#')[0])
-    assert pins == {'jax': declared['jax'], 'jaxlib': declared['jax']}, (pins, declared)
+    assert {p: pins.get(p) for p in ('jax', 'jaxlib')} == {'jax': declared['jax'], 'jaxlib': declared['jax']}, (pins, declared)

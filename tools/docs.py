@@ -142,7 +142,8 @@ def explorer_curves(name, xlim, n=801):
     m = {0: 0, 1: 6, 2: 3, 3: 2}.get(len(defaults), 1)  # 13 values for one hyperparameter, 7 each for two, 5 for three, 3 beyond
     params = [{'name': h, 'values': grid_values(v, m), 'default': grid_values(v, m).index(v)} for h, v in defaults.items()]
     for p in params: p['labels'] = [f'{v:.4g}' for v in p['values']]
-    curves, x = {}, None
+    xs = jnp.linspace(*xlim, n, dtype=jnp.float32)  # the points `curve` samples
+    curves = {}
     for idx in itertools.product(*(range(len(p['values'])) for p in params)):
         key = ','.join(map(str, idx))
         default = all(i == p['default'] for p, i in zip(params, idx))
@@ -153,14 +154,16 @@ def explorer_curves(name, xlim, n=801):
         except ValueError:  # the factory's own message, for the value as the slider shows it
             try: get(name, **{p['name']: p['values'][i] for p, i in zip(params, idx)})
             except ValueError as e: curves[key] = {'error': str(e)}; continue
-        x, g = curve(act, xlim, n)  # what `plot` draws on the activation's page
+        # At the defaults, what `plot` draws on the activation's page. At the other values, `act.surrogate`, which every
+        # page checks is exactly `jax.grad` (check_formula) and which is one compiled program for all of them.
+        g = curve(act, xlim, n)[1] if default else np.asarray(act.surrogate(xs))
         c = {'g': g, 'peak': float(act.surrogate(np.float32(0.))),  # at the defaults, as `describe` and the home page give it
              'area': area(act) if default else area(act, n=40_001)}
         if hasattr(act, 'primitive'):
-            try: c['F'] = np.asarray(act.primitive(jnp.asarray(x)), np.float32)
+            try: c['F'] = np.asarray(act.primitive(xs), np.float32)
             except (TypeError, ValueError, NotImplementedError): pass
         curves[key] = c
-    return {'params': params, 'xlim': list(xlim), 'x': x, 'curves': curves}
+    return {'params': params, 'xlim': list(xlim), 'x': np.asarray(xs), 'curves': curves}
 
 def explorer_data():
     "Every activation's explorer curves, as JSON-ready data with the arrays in base64 float32."
