@@ -162,7 +162,7 @@ def check_activation(act:SpikeFunction, # the activation under test
         ((y, g),) = _shared(_forward_and_gradient, act, [x])
         assert y.dtype == dt and g.dtype == dt and y.shape == g.shape == x.shape, f"{act!r}: {dt.__name__} gives {y.dtype}, {g.dtype}"
         np.testing.assert_array_equal(y, np.asarray(ref(np.asarray(x, np.float64)), dt), err_msg=f"{act!r}: forward is not {what_fwd}")
-        g, x = np.asarray(g, np.float32), x.astype(np.float32)
+        g, x = np.asarray(g, np.float64), x.astype(np.float64)  # every dtype's values, exactly
         assert np.isfinite(g[:-1]).all(), f"{act!r}: non-finite gradient in {dt.__name__} at {x[:-1][~np.isfinite(g[:-1])]}"  # all but NaN, the last
     xs = jnp.asarray(grid() if xs is None else xs, jnp.float32)
     g = grad(act, xs)
