@@ -177,6 +177,7 @@ def describe(act:SpikeFunction, # any activation, registered or not
             ) -> dict: # `peak` $g(0)$, `area` $\int g$ and `support`
     "The peak, area and support of `act`'s surrogate $g$, measured numerically in float32 (once per activation)."
     _concrete('describe', act)
-    try: peak, area_, support = _measured(act)
-    except TypeError: peak, area_, support = _measured.__wrapped__(act)  # a hyperparameter that cannot be hashed
+    try: hash(act)
+    except TypeError: peak, area_, support = _measured.__wrapped__(act)  # a part that cannot be hashed: not cached
+    else: peak, area_, support = _measured(act)
     return {'peak': peak, 'area': area_, 'support': support}

@@ -56,6 +56,7 @@ def activation_of(item):
     if 'nb' in params: return re.sub(r'^\d+_', '', Path(params['nb']).stem)
     return None
 
+GROUP = pytest.StashKey[str]()  # an item's xdist group, for the ordering below
 CATALOGUE = {'index', 'registry', 'translation', 'gallery'}  # the pages that go through every activation
 
 def group_by_activation(items):
@@ -79,8 +80,6 @@ def group_by_activation(items):
         i.stash[GROUP] = group
     # a group's items together, in collection order, at the place of its first page; everything else keeps its place
     items.sort(key=lambda i: (first.get(i.stash.get(GROUP, None), order[id(i)]), not is_page(i), order[id(i)]))
-
-GROUP = pytest.StashKey[str]()
 
 # The strict session: the whole contract again with every JAX safety flag on. The flags are process-wide,
 # so they are set here, before anything else imports JAX, and only in the subprocess `test_strict.py` starts.
