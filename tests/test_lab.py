@@ -28,16 +28,20 @@ class Kernel:
                                  'parent_header': {}, 'metadata': {}, 'channel': 'shell', 'buffers': [],
                                  'content': {'code': code, 'silent': False, 'store_history': False,
                                              'user_expressions': {}, 'allow_stdin': False, 'stop_on_error': True}}))
-        out = []
-        while True:
+        out, replied, idle = [], False, False
+        # The reply comes on the shell channel and the output on iopub, in no set order between them: the output
+        # is complete once iopub reports the kernel idle after this request.
+        while not (replied and idle):
             msg = json.loads(self.ws.recv())
             if msg.get('parent_header', {}).get('msg_id') != msg_id: continue
             kind, content = msg['msg_type'], msg['content']
             if kind == 'stream' and content['name'] == 'stdout': out.append(content['text'])
             if kind == 'error': pytest.fail(f"{code[:200]}\n{content['ename']}: {content['evalue']}", pytrace=False)
+            if kind == 'status' and content['execution_state'] == 'idle': idle = True
             if kind == 'execute_reply':
                 assert content['status'] == 'ok', content
-                return ''.join(out)
+                replied = True
+        return ''.join(out)
 
 def listening(port):
     "The local addresses of the sockets listening on TCP `port`, from Linux's /proc/net/tcp and tcp6."
