@@ -14,11 +14,6 @@ import jax.numpy as jnp
 from .core import SpikeFunction, custom, _arguments
 from .registry import describe, area
 
-# %% ../nbs/01_testing.ipynb #3c6efc56
-def grad(act:SpikeFunction, x:jax.Array) -> jax.Array:
-    r"Elementwise gradient of `act` at `x` as reverse mode computes it: $\partial \sum_i act(x_i) / \partial x$."
-    return jax.grad(lambda x: act(x).sum())(jnp.asarray(x))
-
 # %% ../nbs/01_testing.ipynb #5f55cfbc
 _PROGRAMS = {}
 
@@ -32,6 +27,14 @@ def _shared(fn, act:SpikeFunction, *args):
     try: program = _PROGRAMS.setdefault(key, jax.jit(run))
     except TypeError: program = jax.jit(run)  # a part that cannot be hashed: a program for this activation alone
     return program(_arguments(act.hyperparameters), *args)
+
+# %% ../nbs/01_testing.ipynb #3c6efc56
+def _reverse(act, x): return jax.grad(lambda x: act(x).sum())(x)
+
+def grad(act:SpikeFunction, x:jax.Array) -> jax.Array:
+    r"Elementwise gradient of `act` at `x` as reverse mode computes it: $\partial \sum_i act(x_i) / \partial x$."
+    x = jnp.asarray(x)
+    return _shared(_reverse, act, x) if isinstance(act, SpikeFunction) else _reverse(act, x)  # any other function: eagerly
 
 # %% ../nbs/01_testing.ipynb #c0e51682
 def grid(*breakpoints:float, # points where the surrogate changes form, tested exactly and next to
@@ -165,10 +168,10 @@ def check_activation(act:SpikeFunction, # the activation under test
         g, x = np.asarray(g, np.float64), x.astype(np.float64)  # every dtype's values, exactly
         assert np.isfinite(g[:-1]).all(), f"{act!r}: non-finite gradient in {dt.__name__} at {x[:-1][~np.isfinite(g[:-1])]}"  # all but NaN, the last
     xs = jnp.asarray(grid() if xs is None else xs, jnp.float32)
-    g = grad(act, xs)
+    g = jax.grad(lambda x: act(x).sum())(xs)  # reverse mode, eager
     ones = jnp.ones_like(xs)
     others = {'vjp': jax.vjp(act, xs)[1](ones)[0], 'jvp': jax.jvp(act, (xs,), (ones,))[1],
-              'jit(grad)': _shared(grad, act, xs), 'vmap(grad)': jax.vmap(jax.grad(act))(xs),
+              'jit(grad)': grad(act, xs), 'vmap(grad)': jax.vmap(jax.grad(act))(xs),
               'jacfwd': jnp.diagonal(_shared(_jacfwd, act, xs[::40])), 'surrogate': act.surrogate(xs),
               'scan': jax.grad(lambda x: jax.lax.scan(lambda c, xi: (c + act(xi), None), 0., x)[0])(xs)}
     # Each transform compiles g anew. Where g takes both signs it is a difference of larger terms (multi_gaussian),

@@ -10,15 +10,33 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# A persistent compilation cache: a program compiled once is read back instead of compiled again, by a later test
-# that builds the same program anew (a page's closures, a sweep's other hyperparameters), by the subprocesses a
-# test starts and waits for (the site build, the lab's kernel, the x64 and multi-device runs), and by the next run. Each xdist
-# worker has a folder of its own: JAX writes an entry in place, and a worker reading an entry that the other is
-# still writing would find it truncated (and warn). JAX keys each entry by the program, its flags, the backend and
-# the JAX version, so a stale entry is never used.
-os.environ.setdefault('JAX_COMPILATION_CACHE_DIR', str(ROOT / '.cache' / 'jax' / os.environ.get('PYTEST_XDIST_WORKER', 'main')))
+# A persistent compilation cache, one folder for the whole run: a program compiled once is read back instead of
+# compiled again, by a later test that builds the same program anew (a page's closures, a sweep's other
+# hyperparameters), by the other xdist worker, by the subprocesses a test starts and waits for (the site build, the
+# lab's kernel, the x64 and multi-device runs), and by the next run. The folder is set here, in the process that starts
+# the workers, and they inherit it. JAX keys each entry by the program, its flags, the backend and the JAX version, so
+# a stale entry is never used.
+os.environ.setdefault('JAX_COMPILATION_CACHE_DIR', str(ROOT / '.cache' / 'jax'))
+
+def _write_entries_whole():
+    """JAX writes a cache entry in place: a worker reading an entry that the other is still writing would find it
+    truncated (JAX then warns, and compiles again). Each entry is written to a file of its own and renamed into place,
+    which on one file system is atomic. JAX's own writer is kept where it locks the folder (a cache with a size limit)."""
+    try:
+        from jax._src import lru_cache
+        put, suffix = lru_cache.LRUCache.put, lru_cache._CACHE_SUFFIX
+    except (ImportError, AttributeError): return  # another JAX: its own writer
+    def whole(self, key, value):
+        if getattr(self, 'eviction_enabled', True) or not key: return put(self, key, value)
+        path = Path(str(self.path)) / f"{key}{suffix}"
+        if path.exists(): return
+        part = path.with_name(f".{path.name}.{os.getpid()}")
+        part.write_bytes(value)
+        os.replace(part, path)
+    lru_cache.LRUCache.put = whole
 os.environ.setdefault('JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS', '0')
 os.environ.setdefault('JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES', '0')
+_write_entries_whole()  # after the settings above: JAX reads them when it is imported
 
 def pytest_addoption(parser):
     parser.addoption('--all', action='store_true', help="also run the tests marked slow (make test-all)")

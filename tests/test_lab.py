@@ -83,8 +83,8 @@ def test_make_lab_runs_a_notebook_in_the_projects_kernel(tmp_path):
         where = kernel.run("import sys, spyx_axn; print(spyx_axn.__file__); print(sys.executable)").split()
         assert where[0] == str(ROOT / 'spyx_axn' / '__init__.py'), where
         assert where[1].startswith(str(ROOT / '.venv')), where
-        for code in code_cells('35_straight_through.ipynb'): kernel.run(code)
-        assert kernel.run("print(repr(straight_through()))").strip() == 'straight_through()'
+        for code in code_cells('25_exponential.ipynb'): kernel.run(code)
+        assert kernel.run("print(repr(exponential(k=2)))").strip() == 'exponential(k=2)'
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)
