@@ -3,8 +3,10 @@ cells flagged `#| notest` never run and cells flagged `#| slow` are left to the 
 which runs each notebook that has them again, whole. Each xdist worker runs its notebooks in one process,
 in a fresh shell per notebook."""
 import json, re
+from functools import partial
 from pathlib import Path
 import pytest
+from execnb.shell import CaptureShell
 from nbdev import test as nbdev_test
 
 NBS = Path(__file__).resolve().parent.parent / 'nbs'
@@ -21,6 +23,9 @@ def flagged(nb, flag):
 
 def run(nb, skip_flags, monkeypatch):
     monkeypatch.chdir(NBS)
+    # Every figure is drawn, as in nbdev_test, but rasterised once rather than at nbdev's retina resolution (four
+    # times the pixels): the saved outputs, made by `make outputs`, are retina.
+    monkeypatch.setattr(nbdev_test, 'CaptureShell', partial(CaptureShell, mpl_format='png'))
     ok, secs = nbdev_test.test_nb(NBS / nb, skip_flags=skip_flags, showerr=True)
     assert ok, f"{nb} failed (see the traceback above)"
 
