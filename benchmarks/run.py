@@ -1,7 +1,7 @@
 """Benchmarks of spyx_axn against the memory-bandwidth floor and against spyx 1.0.0, in one process.
 
-    python benchmarks/run.py            # full run: writes benchmarks/results.md and results.png
-    python benchmarks/run.py --quick    # under a minute on two cores: writes benchmarks/quick/
+    python benchmarks/run.py            # full run: writes benchmarks/results.md and results.png (about 10 min on two cores)
+    python benchmarks/run.py --quick    # about a minute and a half on two cores: writes benchmarks/quick/
     python benchmarks/run.py --out benchmarks/results-h200 --peak-gbps 4800
 
 Every figure is the median of several repetitions after a warm-up call, each timed to
@@ -178,6 +178,17 @@ def slopes(T: int, B: int, sizes: tuple, n_k: int):
     return out
 
 
+def scaling(B: int, sizes: tuple, Ts: tuple, widths: tuple, n_ks: tuple, reps: int):
+    """Section 6: how the costs grow with the work. The training step of section 3 at several lengths T (hidden width
+    as in section 3) and hidden widths (T = the middle length), and the slope sweep of section 4 at several numbers
+    of slopes, each with its ratio to spyx 1.0.0 at that size."""
+    n_in, hidden, n_out = sizes
+    steps = [('T', T, network(T, B, sizes, reps)) for T in Ts]
+    steps += [('width', w, network(Ts[len(Ts) // 2], B, (n_in, w, n_out), reps)) for w in widths if w != hidden]
+    sweeps = [(n_k, slopes(Ts[len(Ts) // 2], B, sizes, n_k)) for n_k in n_ks]
+    return steps, sweeps
+
+
 def imports(reps: int):
     "Section 5: median seconds of `import jax` and of `import spyx_axn`, each in a fresh interpreter."
     def once(mod):
@@ -192,7 +203,7 @@ def fmt(v, spec='.2f', none='—'):
     return none if v is None or v != v else format(v, spec)
 
 
-def report(args, where, el, net, sw, imp, sizes, wr=()) -> str:
+def report(args, where, el, net, sw, imp, sizes, wr=(), scale=None) -> str:
     n = args.n
     L = [f"## Benchmark results{' (quick mode)' if args.quick else ''}", "",
          f"Machine: {where}.", "",
@@ -231,6 +242,25 @@ def report(args, where, el, net, sw, imp, sizes, wr=()) -> str:
     L += ["", "### 5. Import time", "", "| import | seconds |", "|---|---|"]
     L += [f"| `import {m}` | {t:.3f} |" for m, t in imp.items()]
     L += ["", f"`import spyx_axn` / `import jax`: {imp['spyx_axn'] / imp['jax']:.2f}."]
+    if scale:
+        steps, sweeps = scale
+        L += ["", "### 6. Scaling", "",
+              f"The training step of section 3 (batch {B}) at other lengths T and hidden widths (one changed at a time, "
+              f"the other as in section 3), and the slope sweep of section 4 at other numbers of slopes: the ratio to "
+              f"spyx 1.0.0 at every size.", "",
+              "| step at | spyx_axn step (ms) | spyx 1.0.0 step (ms) | step ratio | compile ratio | temporary memory ratio |",
+              "|---|---|---|---|---|---|"]
+        for what, v, r in steps:
+            a, b = r['spyx_axn'], r.get('spyx 1.0.0')
+            label = f"T = {v}, width {sizes[1]}" if what == 'T' else f"T = {args.T}, width {v}"
+            L.append(f"| {label} | {a['step'] * 1e3:.1f} | {fmt(b and b['step'] * 1e3, '.1f')} | {fmt(b and a['step'] / b['step'])} "
+                     f"| {fmt(b and a['compile'] / b['compile'])} | {fmt(b and a['temp'] / b['temp'])} |")
+        L += ["", "| slopes | one vmap (s) | k as a jit argument (s) | spyx 1.0.0, a compilation per k (s) | vmap / spyx | jit argument / spyx |",
+              "|---|---|---|---|---|---|"]
+        for n_k, sw_ in sweeps:
+            v, j = sw_['spyx_axn: one vmap over k'], sw_[f'spyx_axn: k as a jit argument, {n_k} calls']
+            r = sw_.get('spyx 1.0.0: an activation and a compilation per k')
+            L.append(f"| {n_k} | {v:.2f} | {j:.2f} | {fmt(r)} | {fmt(r and v / r)} | {fmt(r and j / r)} |")
     if SPYX is None: L += ["", "spyx is not installed: the comparisons with spyx 1.0.0 are left out (`pip install spyx_axn[bench]`)."]
     return '\n'.join(L) + '\n'
 
@@ -256,7 +286,7 @@ def plot(el, path):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('--quick', action='store_true', help='small sizes and few repetitions: under a minute on two cores')
+    p.add_argument('--quick', action='store_true', help='small sizes and few repetitions: about a minute and a half on two cores')
     p.add_argument('--out', help='output path without suffix (default benchmarks/results, or benchmarks/quick/results)')
     p.add_argument('--peak-gbps', type=float, help='peak memory bandwidth in GB/s (default: looked up by device name)')
     args = p.parse_args(argv)
@@ -271,7 +301,9 @@ def main(argv=None):
     net = network(args.T, args.B, sizes, max(3, args.reps // 2)); print(f"3 network: {time.perf_counter() - start:.0f} s", flush=True)
     sw = slopes(args.T, args.B, sizes, args.n_k); print(f"4 slopes: {time.perf_counter() - start:.0f} s", flush=True)
     imp = imports(args.reps)
-    text = report(args, where, el, net, sw, imp, sizes, wr)
+    scale = scaling(args.B, sizes, *(((10, 25, 50), (128, 512), (4, 8)) if args.quick else ((25, 100, 400), (128, 512, 2048), (4, 16, 64))),
+                    reps=3); print(f"6 scaling: {time.perf_counter() - start:.0f} s", flush=True)
+    text = report(args, where, el, net, sw, imp, sizes, wr, scale)
     out.with_suffix('.md').write_text(text)
     plot(el, out.with_suffix('.png'))
     print(text)
