@@ -178,14 +178,14 @@ def slopes(T: int, B: int, sizes: tuple, n_k: int):
     return out
 
 
-def scaling(B: int, sizes: tuple, Ts: tuple, widths: tuple, n_ks: tuple, reps: int):
-    """Section 6: how the costs grow with the work. The training step of section 3 at several lengths T (hidden width
-    as in section 3) and hidden widths (T = the middle length), and the slope sweep of section 4 at several numbers
-    of slopes, each with its ratio to spyx 1.0.0 at that size."""
+def scaling(T: int, B: int, sizes: tuple, n_k: int, net: dict, sw: dict, Ts: tuple, widths: tuple, n_ks: tuple, reps: int):
+    """Section 6: how the costs grow with the work. The training step of section 3 at other lengths (its hidden width)
+    and other hidden widths (its length), and the slope sweep of section 4 at other numbers of slopes, each with its
+    ratio to spyx 1.0.0 at that size. The sizes of sections 3 and 4 are their rows, measured once."""
     n_in, hidden, n_out = sizes
-    steps = [('T', T, network(T, B, sizes, reps)) for T in Ts]
-    steps += [('width', w, network(Ts[len(Ts) // 2], B, (n_in, w, n_out), reps)) for w in widths if w != hidden]
-    sweeps = [(n_k, slopes(Ts[len(Ts) // 2], B, sizes, n_k)) for n_k in n_ks]
+    steps = [(t, hidden, net if t == T else network(t, B, sizes, reps)) for t in Ts]
+    steps += [(T, w, network(T, B, (n_in, w, n_out), reps)) for w in widths if w != hidden]
+    sweeps = [(k, sw if k == n_k else slopes(T, B, sizes, k)) for k in n_ks]
     return steps, sweeps
 
 
@@ -247,13 +247,12 @@ def report(args, where, el, net, sw, imp, sizes, wr=(), scale=None) -> str:
         L += ["", "### 6. Scaling", "",
               f"The training step of section 3 (batch {B}) at other lengths T and hidden widths (one changed at a time, "
               f"the other as in section 3), and the slope sweep of section 4 at other numbers of slopes: the ratio to "
-              f"spyx 1.0.0 at every size.", "",
+              f"spyx 1.0.0 at every size. The rows at the sizes of sections 3 and 4 are theirs.", "",
               "| step at | spyx_axn step (ms) | spyx 1.0.0 step (ms) | step ratio | compile ratio | temporary memory ratio |",
               "|---|---|---|---|---|---|"]
-        for what, v, r in steps:
+        for t, w, r in steps:
             a, b = r['spyx_axn'], r.get('spyx 1.0.0')
-            label = f"T = {v}, width {sizes[1]}" if what == 'T' else f"T = {args.T}, width {v}"
-            L.append(f"| {label} | {a['step'] * 1e3:.1f} | {fmt(b and b['step'] * 1e3, '.1f')} | {fmt(b and a['step'] / b['step'])} "
+            L.append(f"| T = {t}, width {w} | {a['step'] * 1e3:.1f} | {fmt(b and b['step'] * 1e3, '.1f')} | {fmt(b and a['step'] / b['step'])} "
                      f"| {fmt(b and a['compile'] / b['compile'])} | {fmt(b and a['temp'] / b['temp'])} |")
         L += ["", "| slopes | one vmap (s) | k as a jit argument (s) | spyx 1.0.0, a compilation per k (s) | vmap / spyx | jit argument / spyx |",
               "|---|---|---|---|---|---|"]
@@ -301,8 +300,8 @@ def main(argv=None):
     net = network(args.T, args.B, sizes, max(3, args.reps // 2)); print(f"3 network: {time.perf_counter() - start:.0f} s", flush=True)
     sw = slopes(args.T, args.B, sizes, args.n_k); print(f"4 slopes: {time.perf_counter() - start:.0f} s", flush=True)
     imp = imports(args.reps)
-    scale = scaling(args.B, sizes, *(((10, 25, 50), (128, 512), (4, 8)) if args.quick else ((25, 100, 400), (128, 512, 2048), (4, 16, 64))),
-                    reps=3); print(f"6 scaling: {time.perf_counter() - start:.0f} s", flush=True)
+    scale = scaling(args.T, args.B, sizes, args.n_k, net, sw,
+                    *(((10, 25, 50), (128, 512), (4, 8)) if args.quick else ((25, 100, 400), (128, 512, 2048), (4, 16, 64))), reps=3); print(f"6 scaling: {time.perf_counter() - start:.0f} s", flush=True)
     text = report(args, where, el, net, sw, imp, sizes, wr, scale)
     out.with_suffix('.md').write_text(text)
     plot(el, out.with_suffix('.png'))

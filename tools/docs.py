@@ -55,6 +55,11 @@ def options(cell):
     opts = dict(re.match(r'#\|\s*([\w-]+):\s*(.*)', l).groups() for l in lines if re.match(r'#\|\s*[\w-]+:', l))
     return opts, '\n'.join(l for l in lines if not l.startswith('#|')).strip()
 
+def raw_html(h):
+    "HTML passed through pandoc untouched: a raw block fenced by more backticks than `h` has in a row."
+    fence = '`' * max(3, 1 + max(map(len, re.findall(r'`+', h)), default=0))
+    return f"{fence}{{=html}}\n{h}\n{fence}"
+
 def output_markdown(out, fig_path):
     "One saved output as Markdown; a figure is written to `fig_path`."
     data = out.get('data', {})
@@ -63,22 +68,20 @@ def output_markdown(out, fig_path):
         width = out.get('metadata', {}).get('image/png', {}).get('width')  # retina figures: show at half size
         return f"![]({fig_path.parent.name}/{fig_path.name})" + (f"{{width={width}}}" if width else '')
     if 'text/markdown' in data: return ''.join(data['text/markdown'])
-    if 'text/html' in data: return "```{=html}\n" + ''.join(data['text/html']) + "\n```"
+    if 'text/html' in data: return raw_html(''.join(data['text/html']))
     text = ''.join(data['text/plain']) if 'text/plain' in data else ''.join(out.get('text', ''))
     if not text.strip(): return ''
     # the HTML pandoc makes of a code block of class `output`, written here: given a class that names no language,
     # pandoc searches every syntax definition it has for one, which took most of its time on a page
-    fence = '`' * max(3, 1 + max(map(len, re.findall(r'`+', text)), default=0))
-    return f'{fence}{{=html}}\n<pre class="output"><code>{html.escape(text.rstrip(), quote=False)}</code></pre>\n{fence}'
+    return raw_html(f'<pre class="output"><code>{html.escape(text.rstrip(), quote=False)}</code></pre>')
 
 def folded(part):
     "A run of folded code cells as one HTML <details> block, or any other part as it is."
     if not isinstance(part, list): return part
-    raw = lambda h: f"```{{=html}}\n{h}\n```"
     names = [s for s, _ in part if s]
     summary = 'Code' + (f": {', '.join(names)}" if names else f" ({len(part)} cells)" if len(part) > 1 else '')
-    body = [x for s, b in part for x in ([raw(f'<p class="fold-label">{html.escape(s)}</p>')] if s and len(part) > 1 else []) + [b]]
-    return '\n\n'.join([raw(f'<details class="code-fold"><summary>{html.escape(summary)}</summary>'), *body, raw('</details>')])
+    body = [x for s, b in part for x in ([raw_html(f'<p class="fold-label">{html.escape(s)}</p>')] if s and len(part) > 1 else []) + [b]]
+    return '\n\n'.join([raw_html(f'<details class="code-fold"><summary>{html.escape(summary)}</summary>'), *body, raw_html('</details>')])
 
 def markdown(nb, name, figs):
     "The Markdown of a processed notebook; its figures go to `figs`, named after the page `name`."
@@ -246,7 +249,7 @@ def build(out=ROOT / '_docs', search=True):
         data = json.dumps(explorer_data(), separators=(',', ':'), ensure_ascii=False)
         for name, page in converted.items(): (out / name).write_text(page.result())
     (out / 'explorer-data.js').write_text(f"// The explorer's curves, computed by spyx_axn when the site was built.\nwindow.EXPLORER_DATA = {data};\n")
-    (out / EXPLORER[0]).write_text(convert(EXPLORER_TEXT + '\n\n```{=html}\n' + EXPLORER_BODY + '\n```\n', EXPLORER[1],
+    (out / EXPLORER[0]).write_text(convert(EXPLORER_TEXT + '\n\n' + raw_html(EXPLORER_BODY) + '\n', EXPLORER[1],
                                            "Every surrogate, every hyperparameter: move a slider, see the curve.",
                                            pages, EXPLORER[0]))
     if search:  # Pagefind, from PyPI (requirements-dev.txt): the index and its search box, in out/pagefind/
