@@ -8,7 +8,7 @@ Every figure is the median of several repetitions after a warm-up call, each tim
 `jax.block_until_ready`. spyx 1.0.0 (`pip install spyx_axn[bench]`) is optional: without it the
 comparisons with spyx are skipped and say so.
 """
-import argparse, os, platform, statistics, subprocess, sys, time
+import argparse, os, platform, re, statistics, subprocess, sys, time
 from pathlib import Path
 import numpy as np
 import jax
@@ -31,10 +31,10 @@ PEAK_GBPS = {'NVIDIA H200': 4800, 'NVIDIA H100 80GB HBM3': 3350, 'NVIDIA H100': 
 SPYX_NAMES = ['superspike', 'arctan', 'tanh', 'boxcar', 'triangular', 'custom']
 
 
-def timed(fns: dict, *args, reps: int, min_s: float = 0.01) -> dict:
-    """Median seconds of one call of each function in `fns` on `args`. The functions take turns in every
-    repetition, so that a change in the machine's load falls on all of them alike; calls are batched so
-    that each timed repetition lasts at least `min_s`."""
+def timed(fns: dict, *args, reps: int, min_s: float = 0.01, every: bool = False) -> dict:
+    """Median seconds of one call of each function in `fns` on `args` (with `every`, the seconds of each repetition).
+    The functions take turns in every repetition, so that a change in the machine's load falls on all of them alike;
+    calls are batched so that each timed repetition lasts at least `min_s`."""
     inner = {}
     for name, f in fns.items():
         jax.block_until_ready(f(*args))
@@ -47,7 +47,7 @@ def timed(fns: dict, *args, reps: int, min_s: float = 0.01) -> dict:
             for _ in range(inner[name]): out = f(*args)
             jax.block_until_ready(out)
             times[name].append((time.perf_counter() - t) / inner[name])
-    return {name: statistics.median(ts) for name, ts in times.items()}
+    return times if every else {name: statistics.median(ts) for name, ts in times.items()}
 
 
 def machine() -> str:
@@ -75,24 +75,36 @@ def floor(x, ct):
     return (x > 0).astype(x.dtype), ct * x
 
 
+def own_floor(act):
+    """`act` written out by hand in one jitted function, without spyx_axn's wrapper: the step, and the cotangent times
+    its own surrogate `act.bwd` at its hyperparameters (constants here), computed in float32 for half-precision input."""
+    def f(x, ct):
+        c = jnp.promote_types(x.dtype, jnp.float32)
+        return (x > 0).astype(x.dtype), (ct.astype(c) * act.bwd(x.astype(c), **act.hyperparameters)).astype(x.dtype)
+    return jax.jit(f)
+
+
 def elementwise(n: int, reps: int, peak: float | None):
-    "Section 1 and 2: forward+backward on `n` elements, against the floor and against spyx 1.0.0."
+    """Section 1 and 2: forward+backward on `n` elements, against the elementwise floor, against the same activation
+    written out by hand (its own floor) and against spyx 1.0.0."""
     rows = []
-    for dt in (jnp.float32, jnp.bfloat16):
+    for dt in (jnp.float32, jnp.bfloat16, jnp.float16):
         kx, kc = jax.random.split(jax.random.key(0))
         x, ct = jax.random.normal(kx, (n,), dt), jax.random.normal(kc, (n,), dt)
         gb = 4 * n * jnp.dtype(dt).itemsize / 1e9
         fns = {('spyx_axn', 'floor'): jax.jit(floor)}
         for name in ['custom'] + axn.available():
-            fns['spyx_axn', name] = fwd_bwd(axn.custom() if name == 'custom' else axn.get(name))
+            act = axn.custom() if name == 'custom' else axn.get(name)
+            fns['spyx_axn', name], fns['own', name] = fwd_bwd(act), own_floor(act)
             if spyx_axn_1 is not None and name in SPYX_NAMES: fns['spyx', name] = fwd_bwd(getattr(spyx_axn_1, name)())
         t = timed(fns, x, ct, reps=reps)
         base = t['spyx_axn', 'floor']
         for lib, name in fns:
-            if lib == 'spyx': continue
-            ts = t.get(('spyx', name))
+            if lib != 'spyx_axn': continue
+            ts, to = t.get(('spyx', name)), t.get(('own', name))
             rows.append(dict(dtype=jnp.dtype(dt).name, name=name, t=t[lib, name], gbps=gb / t[lib, name],
-                             floor=t[lib, name] / base if name != 'floor' else None, spyx=ts and t[lib, name] / ts))
+                             floor=t[lib, name] / base if name != 'floor' else None, own=to and t[lib, name] / to,
+                             spyx=ts and t[lib, name] / ts))
     for r in rows: r['peak'] = peak and r['gbps'] / peak
     return rows
 
@@ -116,7 +128,7 @@ def wrapped(n: int, reps: int):
     def esc_fwd_bwd(x, ct, key):
         y, vjp = jax.vjp(lambda x: esc(x, key), x)
         return y, vjp(ct)[0]
-    for dt in (jnp.float32, jnp.bfloat16):
+    for dt in (jnp.float32, jnp.bfloat16, jnp.float16):
         kx, kc, kk = jax.random.split(jax.random.key(0), 3)
         x, ct = jax.random.normal(kx, (n,), dt) * 3, jax.random.normal(kc, (n,), dt)
         t = timed({'multilevel': fwd_bwd(ml), 'multilevel floor': jax.jit(_multilevel_floor)}, x, ct, reps=reps)
@@ -151,10 +163,20 @@ def network(T: int, B: int, sizes: tuple, reps: int):
             t = time.perf_counter(); steps[lib] = jax.jit(step).lower(*args).compile()
             compiles[lib].append(time.perf_counter() - t)
     for lib in acts:
-        mem = steps[lib].memory_analysis()
-        rows[lib] = dict(compile=statistics.median(compiles[lib]), temp=getattr(mem, 'temp_size_in_bytes', float('nan')) / 2**20)
-    for lib, t in timed(steps, *args, reps=reps).items(): rows[lib]['step'] = t
+        mem, hlo = steps[lib].memory_analysis(), steps[lib].as_text()
+        cost = steps[lib].cost_analysis()
+        cost = (cost[0] if isinstance(cost, (list, tuple)) else cost) or {}  # a list of one dict in older JAX
+        rows[lib] = dict(compile=statistics.median(compiles[lib]), temp=getattr(mem, 'temp_size_in_bytes', float('nan')) / 2**20,
+                         lines=len(hlo.splitlines()), fusions=len(re.findall(r'^\s*\S+ = \S+ fusion\(', hlo, re.M)),
+                         flops=cost.get('flops', float('nan')), bytes=cost.get('bytes accessed', float('nan')))
+    for lib, ts in timed(steps, *args, reps=reps, every=True).items(): rows[lib].update(step=statistics.median(ts), steps=ts)
     return rows
+
+
+def step_ratio(net: dict) -> float:
+    "spyx_axn's step time over spyx 1.0.0's: the median of the ratios of the repetitions, in each of which both ran in turn."
+    a, b = net['spyx_axn']['steps'], net['spyx 1.0.0']['steps']
+    return statistics.median(x / y for x, y in zip(a, b))
 
 
 def slopes(T: int, B: int, sizes: tuple, n_k: int):
@@ -212,13 +234,15 @@ def report(args, where, el, net, sw, imp, sizes, wr=(), scale=None) -> str:
          "Time of one forward and backward pass (spikes and gradient from input and cotangent: two arrays "
          "read, two written), its ratio to the elementwise floor that moves the same bytes, the bandwidth "
          "reached" + (", its fraction of the peak" if any(r['peak'] for r in el) else "")
-         + ", and the ratio to spyx 1.0.0's activation of the same name (below 1: spyx_axn is faster). "
-           "`custom` is the straight-through estimator in spyx_axn, gradient `x` in spyx 1.0.0: same cost, different gradient.", "",
-         "| dtype | activation | time (µs) | ratio to floor | GB/s | fraction of peak | ratio to spyx 1.0.0 |",
-         "|---|---|---|---|---|---|---|"]
+         + ", the ratio to its own floor (the same step and surrogate written out by hand in one jitted function, "
+           "without spyx_axn's wrapper: what the wrapper costs), and the ratio to spyx 1.0.0's activation of the same "
+           "name (below 1: spyx_axn is faster). `custom` is the straight-through estimator in spyx_axn, gradient `x` in "
+           "spyx 1.0.0: same cost, different gradient.", "",
+         "| dtype | activation | time (µs) | ratio to floor | GB/s | fraction of peak | ratio to its own floor | ratio to spyx 1.0.0 |",
+         "|---|---|---|---|---|---|---|---|"]
     for r in el:
         L.append(f"| {r['dtype']} | `{r['name']}` | {r['t'] * 1e6:.0f} | {fmt(r.get('floor'))} | {r['gbps']:.1f} "
-                 f"| {fmt(r['peak'], '.0%')} | {fmt(r.get('spyx'))} |")
+                 f"| {fmt(r['peak'], '.0%')} | {fmt(r.get('own'))} | {fmt(r.get('spyx'))} |")
     L += ["", f"### 2b. Wrapped activations: forward + backward on 2^{int(np.log2(n))} elements", "",
           "Each against its own fused floor: the same forward and gradient written out by hand in one jitted function "
           "(four comparisons and four bumps; one uniform draw, a sigmoid and its derivative).", "",
@@ -227,12 +251,17 @@ def report(args, where, el, net, sw, imp, sizes, wr=(), scale=None) -> str:
     T, B = args.T, args.B
     L += ["", f"### 3. LIF training step (T={T}, batch {B}, {'-'.join(map(str, sizes))}, `lax.scan`, SuperSpike)", "",
           "Compile time is the median of three compilations, the libraries taking turns.", "",
-          "| library | step (ms) | compile (s) | temporary memory (MiB) |", "|---|---|---|---|"]
+          "The compiled program's size (lines of optimised HLO, fusions) and XLA's cost analysis (floating-point "
+          "operations and bytes accessed per step) show whether the two programs do the same work.", "",
+          "| library | step (ms) | compile (s) | temporary memory (MiB) | HLO lines | fusions | GFLOP | GB accessed |",
+          "|---|---|---|---|---|---|---|---|"]
     for lib, r in net.items():
-        L.append(f"| {lib} | {r['step'] * 1e3:.1f} | {r['compile']:.2f} | {r['temp']:.1f} |")
+        L.append(f"| {lib} | {r['step'] * 1e3:.1f} | {r['compile']:.2f} | {r['temp']:.1f} | {r['lines']} | {r['fusions']} "
+                 f"| {r['flops'] / 1e9:.3f} | {r['bytes'] / 1e9:.3f} |")
     if len(net) == 2:
         a, b = net['spyx_axn'], net['spyx 1.0.0']
-        L += ["", f"Ratios spyx_axn / spyx 1.0.0: step time {a['step'] / b['step']:.2f}, compile time "
+        L += ["", f"Ratios spyx_axn / spyx 1.0.0: step time {step_ratio(net):.2f} (the median of {len(a['steps'])} repetitions' "
+                  f"ratios; {min(x / y for x, y in zip(a['steps'], b['steps'])):.2f} to {max(x / y for x, y in zip(a['steps'], b['steps'])):.2f}), compile time "
                   f"{a['compile'] / b['compile']:.2f}, temporary memory {a['temp'] / b['temp']:.2f}."]
     L += ["", f"### 4. Gradients for {args.n_k} slopes k (same network), total wall time including compilation", "",
           "| how | total (s) | ratio to spyx 1.0.0 |", "|---|---|---|"]
@@ -247,12 +276,13 @@ def report(args, where, el, net, sw, imp, sizes, wr=(), scale=None) -> str:
         L += ["", "### 6. Scaling", "",
               f"The training step of section 3 (batch {B}) at other lengths T and hidden widths (one changed at a time, "
               f"the other as in section 3), and the slope sweep of section 4 at other numbers of slopes: the ratio to "
-              f"spyx 1.0.0 at every size. The rows at the sizes of sections 3 and 4 are theirs.", "",
+              f"spyx 1.0.0 at every size (the step ratio as in section 3, over {len(next(r for _, _, r in steps if r is not net)['spyx_axn']['steps'])} "
+              f"repetitions away from section 3's size). The rows at the sizes of sections 3 and 4 are theirs.", "",
               "| step at | spyx_axn step (ms) | spyx 1.0.0 step (ms) | step ratio | compile ratio | temporary memory ratio |",
               "|---|---|---|---|---|---|"]
         for t, w, r in steps:
             a, b = r['spyx_axn'], r.get('spyx 1.0.0')
-            L.append(f"| T = {t}, width {w} | {a['step'] * 1e3:.1f} | {fmt(b and b['step'] * 1e3, '.1f')} | {fmt(b and a['step'] / b['step'])} "
+            L.append(f"| T = {t}, width {w} | {a['step'] * 1e3:.1f} | {fmt(b and b['step'] * 1e3, '.1f')} | {fmt(b and step_ratio(r))} "
                      f"| {fmt(b and a['compile'] / b['compile'])} | {fmt(b and a['temp'] / b['temp'])} |")
         L += ["", "| slopes | one vmap (s) | k as a jit argument (s) | spyx 1.0.0, a compilation per k (s) | vmap / spyx | jit argument / spyx |",
               "|---|---|---|---|---|---|"]
@@ -297,11 +327,11 @@ def main(argv=None):
     start, where = time.perf_counter(), machine()
     el = elementwise(args.n, args.reps, peak); print(f"1-2 elementwise: {time.perf_counter() - start:.0f} s", flush=True)
     wr = wrapped(args.n, args.reps); print(f"2b wrapped: {time.perf_counter() - start:.0f} s", flush=True)
-    net = network(args.T, args.B, sizes, max(3, args.reps // 2)); print(f"3 network: {time.perf_counter() - start:.0f} s", flush=True)
+    net = network(args.T, args.B, sizes, 3 * args.reps // 2); print(f"3 network: {time.perf_counter() - start:.0f} s", flush=True)
     sw = slopes(args.T, args.B, sizes, args.n_k); print(f"4 slopes: {time.perf_counter() - start:.0f} s", flush=True)
     imp = imports(args.reps)
     scale = scaling(args.T, args.B, sizes, args.n_k, net, sw,
-                    *(((10, 25, 50), (128, 512), (4, 8)) if args.quick else ((25, 100, 400), (128, 512, 2048), (4, 16, 64))), reps=3); print(f"6 scaling: {time.perf_counter() - start:.0f} s", flush=True)
+                    *(((10, 25, 50), (128, 512), (4, 8)) if args.quick else ((25, 100, 400), (128, 512, 2048), (4, 16, 64))), reps=7); print(f"6 scaling: {time.perf_counter() - start:.0f} s", flush=True)
     text = report(args, where, el, net, sw, imp, sizes, wr, scale)
     out.with_suffix('.md').write_text(text)
     plot(el, out.with_suffix('.png'))

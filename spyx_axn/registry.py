@@ -124,13 +124,26 @@ def _concrete(who, act):
 
 def _g(act, xs): return np.asarray(act.surrogate(np.asarray(xs, np.float32)), np.float64)
 
+def _readonly(a): a.flags.writeable = False; return a
+
+@lru_cache(maxsize=16)  # shared by every measurement: made once, never written
 def _grid(lim, n):
     pos = np.geomspace(1e-9, lim, n // 2).astype(np.float32)
-    return np.concatenate([-pos[::-1], [0.], pos]).astype(np.float32)
+    return _readonly(np.concatenate([-pos[::-1], [0.], pos]).astype(np.float32))
 
-def _tail(act, lim):
-    r"$\int_{|x|>L} g$ on each side, from a power law through $g(L/10)$ and $g(L)$."
-    g = _g(act, [-lim, -lim / 10, lim / 10, lim])
+@lru_cache(maxsize=16)
+def _points(lim, n):
+    "The grid of the trapezoid rule, then the four points the tails are extrapolated from: one array, one evaluation."
+    return _readonly(np.concatenate([_grid(lim, n), np.asarray([-lim, -lim / 10, lim / 10, lim], np.float32)]))
+
+def _integral(g, lim, n, tails=True):
+    r"$\int g$ from `g`, the surrogate at `_points(lim, n)`: the trapezoid rule, plus the tails unless `tails=False`."
+    xs = _grid(lim, n)
+    inner = float(np.trapezoid(g[:len(xs)], xs.astype(np.float64)))
+    return float(inner + sum(_tails(g[len(xs):], lim))) if tails else inner
+
+def _tails(g, lim):
+    r"$\int_{|x|>L} g$ on each side, from a power law through $g(L/10)$ and $g(L)$, given at $-L, -L/10, L/10, L$."
     out = []
     for far, near in ((g[0], g[1]), (g[3], g[2])):
         if far == 0: out.append(0.); continue
@@ -145,9 +158,7 @@ def area(act:SpikeFunction, # the activation whose surrogate is integrated
          tails:bool=True, # add the extrapolated tails beyond ±lim; `False` gives the integral over [-lim, lim]
         ) -> float:
     r"$\int g$ of `act`'s surrogate: `inf` where a tail decays like $1/|x|$ or slower."
-    xs = _grid(lim, n)
-    inner = float(np.trapezoid(_g(_concrete('area', act), xs), xs.astype(np.float64)))
-    return float(inner + sum(_tail(act, lim))) if tails else inner
+    return _integral(_g(_concrete('area', act), _points(lim, n)), lim, n, tails)
 
 # %% ../nbs/40_registry.ipynb #2aed6457
 def _edge(act, inside, outside):
@@ -160,9 +171,10 @@ def _edge(act, inside, outside):
         else: b = m
     return float(a)
 
-def _support(act, lim=1e6, n=400_001):
+def _support(act, g, lim, n):
+    "Where `act`'s surrogate is nonzero, from `g`, its values at `_points(lim, n)`, and bisection at the ends."
     xs = _grid(lim, n)
-    nz = np.flatnonzero(_g(act, xs) != 0)
+    nz = np.flatnonzero(g[:len(xs)] != 0)
     if not len(nz): return (0., 0.)
     lo, hi = nz[0], nz[-1]
     return (-np.inf if lo == 0 else _edge(act, xs[lo], xs[lo - 1]),
@@ -170,8 +182,9 @@ def _support(act, lim=1e6, n=400_001):
 
 # %% ../nbs/40_registry.ipynb #a5cc7aae
 @lru_cache(maxsize=1024)  # measuring takes a few hundred thousand points: once per activation
-def _measured(act):
-    return float(_g(act, [0.])[0]), area(act), _support(act)
+def _measured(act, lim=1e6, n=400_001):
+    g = _g(act, _points(lim, n))  # area and support, from one evaluation of the grid
+    return float(_g(act, [0.])[0]), _integral(g, lim, n), _support(act, g, lim, n)
 
 def describe(act:SpikeFunction, # any activation, registered or not
             ) -> dict: # `peak` $g(0)$, `area` $\int g$ and `support`

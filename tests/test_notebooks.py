@@ -32,8 +32,13 @@ def run(nb, skip_flags, monkeypatch):
 @pytest.mark.parametrize('nb', ALL)
 def test_notebook(nb, monkeypatch): run(nb, ['notest', 'slow'], monkeypatch)
 
+# The spoken-digits comparison trains 25 activations and a slope sweep, 3 seeds each: about 18 minutes of one core,
+# which would take `make test-all` past CI's 30 minutes. Its saved outputs come from `make outputs`; in the slow tier,
+# tests/test_spoken_digits.py makes the data and trains three surrogates on a reduced set.
+TOO_LONG_FOR_CI = {'63_spoken_digits.ipynb'}
+
 @pytest.mark.slow
-@pytest.mark.parametrize('nb', [nb for nb in ALL if flagged(nb, 'slow')])
+@pytest.mark.parametrize('nb', [nb for nb in ALL if flagged(nb, 'slow') and nb not in TOO_LONG_FOR_CI])
 def test_notebook_with_its_slow_cells(nb, monkeypatch): run(nb, ['notest'], monkeypatch)
 
 def test_the_slow_flag_is_nbdevs():

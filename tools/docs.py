@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from configparser import ConfigParser
 from pathlib import Path
 import numpy as np
+import jax
 import jax.numpy as jnp
 import pypandoc
 from execnb.nbio import dict2nb, read_nb, write_nb
@@ -143,32 +144,40 @@ def b64(a):
 def explorer_curves(name, xlim, n=801):
     "`name`'s surrogate g(x) (and primitive F(x) where the activation has one) at every point of its grid."
     from spyx_axn import get
-    from spyx_axn.registry import area, _defaults
+    from spyx_axn.registry import area, _defaults, _integral, _points
     from spyx_axn.plotting import curve
     defaults = _defaults(name)
     m = {0: 0, 1: 6, 2: 3, 3: 2}.get(len(defaults), 1)  # 13 values for one hyperparameter, 7 each for two, 5 for three, 3 beyond
     params = [{'name': h, 'values': grid_values(v, m), 'default': grid_values(v, m).index(v)} for h, v in defaults.items()]
     for p in params: p['labels'] = [f'{v:.4g}' for v in p['values']]
     xs = jnp.linspace(*xlim, n, dtype=jnp.float32)  # the points `curve` samples
-    curves = {}
+    curves, ok = {}, []
     for idx in itertools.product(*(range(len(p['values'])) for p in params)):
         key = ','.join(map(str, idx))
-        default = all(i == p['default'] for p, i in zip(params, idx))
-        # the defaults as the factory has them, as on the activation's page; the other values as NumPy float32
-        # scalars, which JAX passes to the compiled surrogate as arguments rather than compiling each anew
-        value = lambda p, i: p['values'][i] if default else np.float32(p['values'][i])
-        try: act = get(name, **{p['name']: value(p, i) for p, i in zip(params, idx)})
-        except ValueError:  # the factory's own message, for the value as the slider shows it
-            try: get(name, **{p['name']: p['values'][i] for p, i in zip(params, idx)})
-            except ValueError as e: curves[key] = {'error': str(e)}; continue
-        # At the defaults, what `plot` draws on the activation's page. At the other values, `act.surrogate`, which every
-        # page checks is exactly `jax.grad` (check_formula) and which is one compiled program for all of them.
-        g = curve(act, xlim, n)[1] if default else np.asarray(act.surrogate(xs))
-        c = {'g': g, 'peak': float(act.surrogate(np.float32(0.))),  # at the defaults, as `describe` and the home page give it
-             'area': area(act) if default else area(act, n=40_001)}
-        if hasattr(act, 'primitive'):
-            try: c['F'] = np.asarray(act.primitive(xs), np.float32)
-            except (TypeError, ValueError, NotImplementedError): pass
+        try: get(name, **{p['name']: p['values'][i] for p, i in zip(params, idx)})  # the factory's own check and message
+        except ValueError as e: curves[key] = {'error': str(e)}; continue
+        ok.append((key, idx))
+    numeric = [j for j, p in enumerate(params) if isinstance(p['values'][0], float)]
+    lim, n_area = 1e6, 40_001  # `area`'s rule on a tenth of its points, for every setting at once
+    X = np.concatenate([np.asarray(xs), [0.], _points(lim, n_area)]).astype(np.float32)
+    has_F = []
+    def values(*hv):
+        "One setting's g on X and F on xs (empty without a primitive), its numeric hyperparameters traced, as `vmap` gives them."
+        act = get(name, **{p['name']: hv[numeric.index(j)] if j in numeric else p['values'][0] for j, p in enumerate(params)})
+        try: F = act.primitive(xs); has_F.append(True)
+        except (AttributeError, TypeError, ValueError, NotImplementedError): F = jnp.zeros(0)  # raised before tracing: no primitive
+        return act.surrogate(X), F
+    # Every valid setting in one compiled program.
+    H = [np.asarray([params[j]['values'][idx[j]] for _, idx in ok], np.float32) for j in numeric]
+    G, F = jax.jit(jax.vmap(values, axis_size=len(ok)))(*H) if ok else (None, None)
+    for r, (key, idx) in enumerate(ok):
+        g = np.asarray(G[r], np.float64)
+        c = {'g': np.asarray(G[r, :n]), 'peak': float(g[n]), 'area': _integral(g[n + 1:], lim, n_area)}
+        if all(i == p['default'] for p, i in zip(params, idx)):
+            # At the defaults, what `plot` draws on the activation's page, and the area `describe` (the home page) gives.
+            act = get(name, **{p['name']: p['values'][i] for p, i in zip(params, idx)})
+            c['g'], c['area'] = curve(act, xlim, n)[1], area(act)
+        if has_F: c['F'] = np.asarray(F[r], np.float32)
         curves[key] = c
     return {'params': params, 'xlim': list(xlim), 'x': np.asarray(xs), 'curves': curves}
 
