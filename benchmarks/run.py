@@ -173,10 +173,9 @@ def network(T: int, B: int, sizes: tuple, reps: int):
     return rows
 
 
-def step_ratio(net: dict) -> float:
-    "spyx_axn's step time over spyx 1.0.0's: the median of the ratios of the repetitions, in each of which both ran in turn."
-    a, b = net['spyx_axn']['steps'], net['spyx 1.0.0']['steps']
-    return statistics.median(x / y for x, y in zip(a, b))
+def step_ratios(net: dict) -> list:
+    "spyx_axn's step time over spyx 1.0.0's in each repetition, in which both ran in turn; the table gives their median."
+    return [x / y for x, y in zip(net['spyx_axn']['steps'], net['spyx 1.0.0']['steps'])]
 
 
 def slopes(T: int, B: int, sizes: tuple, n_k: int):
@@ -260,8 +259,9 @@ def report(args, where, el, net, sw, imp, sizes, wr=(), scale=None) -> str:
                  f"| {r['flops'] / 1e9:.3f} | {r['bytes'] / 1e9:.3f} |")
     if len(net) == 2:
         a, b = net['spyx_axn'], net['spyx 1.0.0']
-        L += ["", f"Ratios spyx_axn / spyx 1.0.0: step time {step_ratio(net):.2f} (the median of {len(a['steps'])} repetitions' "
-                  f"ratios; {min(x / y for x, y in zip(a['steps'], b['steps'])):.2f} to {max(x / y for x, y in zip(a['steps'], b['steps'])):.2f}), compile time "
+        rs = step_ratios(net)
+        L += ["", f"Ratios spyx_axn / spyx 1.0.0: step time {statistics.median(rs):.2f} (the median of {len(rs)} repetitions' "
+                  f"ratios; {min(rs):.2f} to {max(rs):.2f}), compile time "
                   f"{a['compile'] / b['compile']:.2f}, temporary memory {a['temp'] / b['temp']:.2f}."]
     L += ["", f"### 4. Gradients for {args.n_k} slopes k (same network), total wall time including compilation", "",
           "| how | total (s) | ratio to spyx 1.0.0 |", "|---|---|---|"]
@@ -282,7 +282,7 @@ def report(args, where, el, net, sw, imp, sizes, wr=(), scale=None) -> str:
               "|---|---|---|---|---|---|"]
         for t, w, r in steps:
             a, b = r['spyx_axn'], r.get('spyx 1.0.0')
-            L.append(f"| T = {t}, width {w} | {a['step'] * 1e3:.1f} | {fmt(b and b['step'] * 1e3, '.1f')} | {fmt(b and step_ratio(r))} "
+            L.append(f"| T = {t}, width {w} | {a['step'] * 1e3:.1f} | {fmt(b and b['step'] * 1e3, '.1f')} | {fmt(b and statistics.median(step_ratios(r)))} "
                      f"| {fmt(b and a['compile'] / b['compile'])} | {fmt(b and a['temp'] / b['temp'])} |")
         L += ["", "| slopes | one vmap (s) | k as a jit argument (s) | spyx 1.0.0, a compilation per k (s) | vmap / spyx | jit argument / spyx |",
               "|---|---|---|---|---|---|"]

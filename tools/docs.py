@@ -151,20 +151,22 @@ def explorer_curves(name, xlim, n=801):
     params = [{'name': h, 'values': grid_values(v, m), 'default': grid_values(v, m).index(v)} for h, v in defaults.items()]
     for p in params: p['labels'] = [f'{v:.4g}' for v in p['values']]
     xs = jnp.linspace(*xlim, n, dtype=jnp.float32)  # the points `curve` samples
+    setting = lambda idx: {p['name']: p['values'][i] for p, i in zip(params, idx)}
     curves, ok = {}, []
     for idx in itertools.product(*(range(len(p['values'])) for p in params)):
         key = ','.join(map(str, idx))
-        try: get(name, **{p['name']: p['values'][i] for p, i in zip(params, idx)})  # the factory's own check and message
+        try: get(name, **setting(idx))  # the factory's own check and message
         except ValueError as e: curves[key] = {'error': str(e)}; continue
         ok.append((key, idx))
     numeric = [j for j, p in enumerate(params) if isinstance(p['values'][0], float)]
     lim, n_area = 1e6, 40_001  # `area`'s rule on a tenth of its points, for every setting at once
     X = np.concatenate([np.asarray(xs), [0.], _points(lim, n_area)]).astype(np.float32)
-    has_F = []
+    has_F = False
     def values(*hv):
         "One setting's g on X and F on xs (empty without a primitive), its numeric hyperparameters traced, as `vmap` gives them."
+        nonlocal has_F
         act = get(name, **{p['name']: hv[numeric.index(j)] if j in numeric else p['values'][0] for j, p in enumerate(params)})
-        try: F = act.primitive(xs); has_F.append(True)
+        try: F, has_F = act.primitive(xs), True
         except (AttributeError, TypeError, ValueError, NotImplementedError): F = jnp.zeros(0)  # raised before tracing: no primitive
         return act.surrogate(X), F
     # Every valid setting in one compiled program.
@@ -175,7 +177,7 @@ def explorer_curves(name, xlim, n=801):
         c = {'g': np.asarray(G[r, :n]), 'peak': float(g[n]), 'area': _integral(g[n + 1:], lim, n_area)}
         if all(i == p['default'] for p, i in zip(params, idx)):
             # At the defaults, what `plot` draws on the activation's page, and the area `describe` (the home page) gives.
-            act = get(name, **{p['name']: p['values'][i] for p, i in zip(params, idx)})
+            act = get(name, **setting(idx))
             c['g'], c['area'] = curve(act, xlim, n)[1], area(act)
         if has_F: c['F'] = np.asarray(F[r], np.float32)
         curves[key] = c
