@@ -110,8 +110,12 @@ def elementwise(n: int, reps: int, peak: float | None):
 
 
 def _multilevel_floor(x, ct, D=4, k=25.):
-    "multilevel(superspike(k=25), levels=4) written out by hand: the staircase, and the cotangent times the summed bumps."
-    return sum((x > j) for j in range(D)).astype(x.dtype), ct * sum(jnp.square(1 / (1 + k * jnp.abs(x - j))) for j in range(D))
+    """multilevel(superspike(k=25), levels=4) written out by hand: the staircase, and the cotangent times the summed bumps,
+    computed in float32 for half-precision input as the library computes it."""
+    c = jnp.promote_types(x.dtype, jnp.float32)
+    xc = x.astype(c)
+    g = sum(jnp.square(1 / (1 + k * jnp.abs(xc - j))) for j in range(D))
+    return sum((xc > j) for j in range(D)).astype(x.dtype), (ct.astype(c) * g).astype(x.dtype)
 
 
 def _escape_floor(x, ct, key, k=4.):

@@ -92,12 +92,16 @@ def _output(who, y, x, booleans:bool):
 
 def _forward(fwd, x): return _output(f"custom: fwd={_fname(fwd)}", fwd(x), x, booleans=True).astype(x.dtype)
 
-def _surrogate(bwd, x, params, arg='bwd'):
-    "`bwd(x, **params)` evaluated in at least float32, broadcast to `x`'s shape and cast to `x`'s dtype."
+def _evaluate(bwd, x, params, arg='bwd'):
+    "`bwd(x, **params)` evaluated in at least float32 (the compute dtype), broadcast to `x`'s shape."
     ct = _compute_dtype(x.dtype)
     params = {n: (lambda p: p if p.ndim == 0 else jnp.broadcast_to(p, x.shape))(jnp.asarray(p).astype(ct))
               for n, p in params.items()}
-    return _output(f"custom: {arg}={_fname(bwd)}", bwd(x.astype(ct), **params), x, booleans=False).astype(x.dtype)
+    return _output(f"custom: {arg}={_fname(bwd)}", bwd(x.astype(ct), **params), x, booleans=False).astype(ct)
+
+def _surrogate(bwd, x, params, arg='bwd'):
+    "`bwd(x, **params)` evaluated in at least float32, broadcast to `x`'s shape and cast to `x`'s dtype."
+    return _evaluate(bwd, x, params, arg).astype(x.dtype)
 
 @partial(jax.custom_jvp, nondiff_argnums=(0, 1))
 def _spike(fwd, bwd, x, params): return _forward(fwd, x)
@@ -105,7 +109,8 @@ def _spike(fwd, bwd, x, params): return _forward(fwd, x)
 @_spike.defjvp
 def _spike_jvp(fwd, bwd, primals, tangents):
     x, params = primals
-    return _forward(fwd, x), _surrogate(bwd, x, params) * tangents[0]
+    g = _evaluate(bwd, x, params)  # the tangent is multiplied in the compute dtype and rounded once
+    return _forward(fwd, x), (g * tangents[0].astype(g.dtype)).astype(x.dtype)
 
 _apply = jax.jit(_spike, static_argnums=(0, 1))
 _apply_surrogate = jax.jit(_surrogate, static_argnums=0)

@@ -34,8 +34,8 @@ def _escape(prim, bwd, x, key, params): return _draw(prim, x, key, params)
 def _escape_jvp(prim, bwd, primals, tangents):
     x, key, params = primals
     xc, pc = _cast(x, params)
-    dp = (jnp.broadcast_to(bwd(xc, **pc), x.shape) / _area(prim, xc, pc)).astype(x.dtype)
-    return _draw(prim, x, key, params), dp * tangents[0]
+    dp = (jnp.broadcast_to(bwd(xc, **pc), x.shape) / _area(prim, xc, pc)).astype(xc.dtype)
+    return _draw(prim, x, key, params), (dp * tangents[0].astype(xc.dtype)).astype(x.dtype)  # rounded once
 
 _apply = jax.jit(_escape, static_argnums=(0, 1))
 

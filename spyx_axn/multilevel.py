@@ -9,7 +9,7 @@ __all__ = ['multilevel']
 import numpy as np
 import jax
 import jax.numpy as jnp
-from .core import SpikeFunction, _is_traced
+from .core import SpikeFunction, _is_traced, _compute_dtype
 
 # %% ../nbs/36_multilevel.ipynb #e48202bd
 class _Shifted:
@@ -17,6 +17,9 @@ class _Shifted:
     def __init__(self, f, levels): self.f, self.levels = f, levels
     def __call__(self, x, **hyperparameters):
         if x.dtype == jnp.bool_: x = x.astype(jnp.int32)  # True is 1: one level crossed
+        # Half precision in float32, as the surrogate is: x - j is then exact near the thresholds, and the levels
+        # are summed without a rounding each (the caller rounds the sum once).
+        elif jnp.issubdtype(x.dtype, jnp.floating): x = x.astype(_compute_dtype(x.dtype))
         return sum(jnp.asarray(self.f(x - j, **hyperparameters)) for j in range(self.levels))
     @property
     def __name__(self): return f"{getattr(self.f, '__name__', repr(self.f))}×{self.levels}"
