@@ -97,14 +97,15 @@ def elementwise(n: int, reps: int, peak: float | None):
             act = axn.custom() if name == 'custom' else axn.get(name)
             fns['spyx_axn', name], fns['own', name] = fwd_bwd(act), own_floor(act)
             if spyx_axn_1 is not None and name in SPYX_NAMES: fns['spyx', name] = fwd_bwd(getattr(spyx_axn_1, name)())
-        t = timed(fns, x, ct, reps=reps)
-        base = t['spyx_axn', 'floor']
+        every = timed(fns, x, ct, reps=reps, every=True)
+        t = {k: statistics.median(v) for k, v in every.items()}
+        # Each ratio is paired: the median over repetitions of the ratio within one repetition, where the two ran in turn.
+        ratio = lambda a, b: b in every and statistics.median(x / y for x, y in zip(every[a], every[b])) or None
         for lib, name in fns:
             if lib != 'spyx_axn': continue
-            ts, to = t.get(('spyx', name)), t.get(('own', name))
             rows.append(dict(dtype=jnp.dtype(dt).name, name=name, t=t[lib, name], gbps=gb / t[lib, name],
-                             floor=t[lib, name] / base if name != 'floor' else None, own=to and t[lib, name] / to,
-                             spyx=ts and t[lib, name] / ts))
+                             floor=ratio((lib, name), (lib, 'floor')) if name != 'floor' else None,
+                             own=ratio((lib, name), ('own', name)), spyx=ratio((lib, name), ('spyx', name))))
     for r in rows: r['peak'] = peak and r['gbps'] / peak
     return rows
 
@@ -135,10 +136,11 @@ def wrapped(n: int, reps: int):
     for dt in (jnp.float32, jnp.bfloat16, jnp.float16):
         kx, kc, kk = jax.random.split(jax.random.key(0), 3)
         x, ct = jax.random.normal(kx, (n,), dt) * 3, jax.random.normal(kc, (n,), dt)
-        t = timed({'multilevel': fwd_bwd(ml), 'multilevel floor': jax.jit(_multilevel_floor)}, x, ct, reps=reps)
-        t.update(timed({'escape_noise': jax.jit(esc_fwd_bwd), 'escape_noise floor': jax.jit(_escape_floor)}, x, ct, kk, reps=reps))
+        t = timed({'multilevel': fwd_bwd(ml), 'multilevel floor': jax.jit(_multilevel_floor)}, x, ct, reps=reps, every=True)
+        t.update(timed({'escape_noise': jax.jit(esc_fwd_bwd), 'escape_noise floor': jax.jit(_escape_floor)}, x, ct, kk, reps=reps, every=True))
         for name, act in (('multilevel', repr(ml)), ('escape_noise', repr(esc))):
-            rows.append(dict(dtype=jnp.dtype(dt).name, name=act, t=t[name], floor_t=t[f'{name} floor'], ratio=t[name] / t[f'{name} floor']))
+            rows.append(dict(dtype=jnp.dtype(dt).name, name=act, t=statistics.median(t[name]), floor_t=statistics.median(t[f'{name} floor']),
+                             ratio=statistics.median(x / y for x, y in zip(t[name], t[f'{name} floor']))))
     return rows
 
 
@@ -232,7 +234,8 @@ def report(args, where, el, net, sw, imp, sizes, wr=(), scale=None) -> str:
     n = args.n
     L = [f"## Benchmark results{' (quick mode)' if args.quick else ''}", "",
          f"Machine: {where}.", "",
-         f"Command: `python benchmarks/run.py{' --quick' if args.quick else ''}`. Medians of {args.reps} repetitions.", "",
+         f"Command: `python benchmarks/run.py{' --quick' if args.quick else ''}`. Medians of {args.reps} repetitions; a ratio "
+         "between two functions timed in turn is the median of their ratios within each repetition.", "",
          f"### 1–2. Forward + backward on 2^{int(np.log2(n))} elements", "",
          "Time of one forward and backward pass (spikes and gradient from input and cotangent: two arrays "
          "read, two written), its ratio to the elementwise floor that moves the same bytes, the bandwidth "
