@@ -50,6 +50,12 @@ def timed(fns: dict, *args, reps: int, min_s: float = 0.01, every: bool = False)
     return times if every else {name: statistics.median(ts) for name, ts in times.items()}
 
 
+def ratios(a: list, b: list) -> list:
+    """The paired ratios of two functions timed in turn by `timed(..., every=True)`: a / b within each repetition.
+    Every ratio in the report is their median, so that a change of load between repetitions cancels out."""
+    return [x / y for x, y in zip(a, b)]
+
+
 def machine() -> str:
     "The processor, its cores, the JAX device and the library versions, as one line."
     cpu = platform.processor() or platform.machine()
@@ -99,8 +105,7 @@ def elementwise(n: int, reps: int, peak: float | None):
             if spyx_axn_1 is not None and name in SPYX_NAMES: fns['spyx', name] = fwd_bwd(getattr(spyx_axn_1, name)())
         every = timed(fns, x, ct, reps=reps, every=True)
         t = {k: statistics.median(v) for k, v in every.items()}
-        # Each ratio is paired: the median over repetitions of the ratio within one repetition, where the two ran in turn.
-        ratio = lambda a, b: b in every and statistics.median(x / y for x, y in zip(every[a], every[b])) or None
+        ratio = lambda a, b: statistics.median(ratios(every[a], every[b])) if b in every else None
         for lib, name in fns:
             if lib != 'spyx_axn': continue
             rows.append(dict(dtype=jnp.dtype(dt).name, name=name, t=t[lib, name], gbps=gb / t[lib, name],
@@ -140,7 +145,7 @@ def wrapped(n: int, reps: int):
         t.update(timed({'escape_noise': jax.jit(esc_fwd_bwd), 'escape_noise floor': jax.jit(_escape_floor)}, x, ct, kk, reps=reps, every=True))
         for name, act in (('multilevel', repr(ml)), ('escape_noise', repr(esc))):
             rows.append(dict(dtype=jnp.dtype(dt).name, name=act, t=statistics.median(t[name]), floor_t=statistics.median(t[f'{name} floor']),
-                             ratio=statistics.median(x / y for x, y in zip(t[name], t[f'{name} floor']))))
+                             ratio=statistics.median(ratios(t[name], t[f'{name} floor']))))
     return rows
 
 
@@ -180,8 +185,8 @@ def network(T: int, B: int, sizes: tuple, reps: int):
 
 
 def step_ratios(net: dict) -> list:
-    "spyx_axn's step time over spyx 1.0.0's in each repetition, in which both ran in turn; the table gives their median."
-    return [x / y for x, y in zip(net['spyx_axn']['steps'], net['spyx 1.0.0']['steps'])]
+    "spyx_axn's step time over spyx 1.0.0's in each repetition; the table gives their median."
+    return ratios(net['spyx_axn']['steps'], net['spyx 1.0.0']['steps'])
 
 
 def slopes(T: int, B: int, sizes: tuple, n_k: int):

@@ -92,12 +92,16 @@ def _output(who, y, x, booleans:bool):
 
 def _forward(fwd, x): return _output(f"custom: fwd={_fname(fwd)}", fwd(x), x, booleans=True).astype(x.dtype)
 
+def _cast(x, params):
+    "`x` and the hyperparameters in the compute dtype, array hyperparameters broadcast to `x`'s shape."
+    ct = _compute_dtype(x.dtype)
+    return x.astype(ct), {n: (lambda p: p if p.ndim == 0 else jnp.broadcast_to(p, x.shape))(jnp.asarray(p).astype(ct))
+                          for n, p in params.items()}
+
 def _evaluate(bwd, x, params, arg='bwd'):
     "`bwd(x, **params)` evaluated in at least float32 (the compute dtype), broadcast to `x`'s shape."
-    ct = _compute_dtype(x.dtype)
-    params = {n: (lambda p: p if p.ndim == 0 else jnp.broadcast_to(p, x.shape))(jnp.asarray(p).astype(ct))
-              for n, p in params.items()}
-    return _output(f"custom: {arg}={_fname(bwd)}", bwd(x.astype(ct), **params), x, booleans=False).astype(ct)
+    xc, pc = _cast(x, params)
+    return _output(f"custom: {arg}={_fname(bwd)}", bwd(xc, **pc), x, booleans=False).astype(xc.dtype)
 
 def _surrogate(bwd, x, params, arg='bwd'):
     "`bwd(x, **params)` evaluated in at least float32, broadcast to `x`'s shape and cast to `x`'s dtype."

@@ -10,15 +10,9 @@ from functools import partial
 import numpy as np
 import jax
 import jax.numpy as jnp
-from .core import SpikeFunction, heaviside, _is_traced, _compute_dtype, _as_input
+from .core import SpikeFunction, heaviside, _is_traced, _as_input, _cast
 
 # %% ../nbs/37_escape_noise.ipynb #e8d868be
-def _cast(x, params):
-    "`x` and the hyperparameters in the compute dtype, array hyperparameters broadcast to `x`'s shape."
-    ct = _compute_dtype(x.dtype)
-    return x.astype(ct), {n: (lambda p: p if p.ndim == 0 else jnp.broadcast_to(p, x.shape))(jnp.asarray(p).astype(ct))
-                          for n, p in params.items()}
-
 def _area(prim, xc, pc): return jnp.broadcast_to(prim(jnp.full_like(xc, jnp.inf), **pc), xc.shape)
 
 def _draw(prim, x, key, params):

@@ -57,8 +57,11 @@ def test_array_hyperparameters_keep_the_input_dtype(factory):
         assert t.dtype == c.dtype == x.dtype
         np.testing.assert_array_equal(t, c)
 
-WRAPPED = {'multilevel': lambda: axn.multilevel(axn.superspike(), levels=3),
-           'escape_noise': lambda: (lambda s, key: lambda x: s(x, key))(axn.escape_noise(axn.sigmoid()), jax.random.key(0))}
+def _escape_noise_at_one_key():
+    s, key = axn.escape_noise(axn.sigmoid()), jax.random.key(0)
+    return lambda x: s(x, key)
+
+WRAPPED = {'multilevel': lambda: axn.multilevel(axn.superspike(), levels=3), 'escape_noise': _escape_noise_at_one_key}
 
 @pytest.mark.parametrize('factory', list(FACTORIES) + list(WRAPPED))
 def test_half_precision_products_are_rounded_once(factory):
