@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import NamedTuple
 import numpy as np
 import jax.numpy as jnp
-from scipy import signal
 
 # %% ../nbs/63_spoken_digits.ipynb #280822bc
 WORDS = {'en': ('zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'),
@@ -102,6 +101,7 @@ def centres(n_channels:int=64, f_min:float=100., f_max:float=8000.) -> np.ndarra
 
 def levels(audio, fs:float, freqs, dt:float=0.01, dynamic_range:float=40.) -> np.ndarray:
     "Level in [0, 1] of each channel [frames, channels]: gammatone filter, half-wave rectification, frame mean, log compression."
+    from scipy import signal  # here, not at import: the rest of the module does without SciPy, which takes seconds to load
     hop = max(1, round(dt * fs))
     r = np.stack([np.maximum(signal.lfilter(*signal.gammatone(f, 'iir', fs=fs), audio), 0) for f in freqs], -1)
     e = np.pad(r, ((0, -len(r) % hop), (0, 0))).reshape(-1, hop, len(freqs)).mean(1)

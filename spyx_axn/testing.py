@@ -23,6 +23,7 @@ def _shared(fn, act:SpikeFunction, *args):
         a = copy.copy(act)
         a.hyperparameters = hyperparameters
         return fn(a, *args)
+    run.__name__ = getattr(fn, '__name__', 'run')  # JAX names the program after it (jax_log_compiles, profiles)
     key = (fn, type(act), act.name, act.bwd, act.fwd, act.prim)
     try: program = _PROGRAMS.setdefault(key, jax.jit(run))
     except TypeError: program = jax.jit(run)  # a part that cannot be hashed: a program for this activation alone
@@ -145,14 +146,22 @@ def _extremes(dt):
                      float(fi.max), -float(fi.max), np.inf, -np.inf, np.nan])
 
 def _forward_and_gradient(act, xs): return [(act(x), grad(act, x)) for x in xs]
-def _jacfwd(act, x): return jax.jacfwd(act)(x)
-def _hessian(act, x): return jax.hessian(lambda x: act(x).sum())(x)
+
+def _transforms(act, xs):
+    "What each transform gives for g on `xs` (jacfwd on every 40th point), and the hessian's diagonal and g' on every 100th."
+    ones, small = jnp.ones_like(xs), xs[::100]
+    scanned = lambda x: jax.lax.scan(lambda c, xi: (c + act(xi), None), jnp.zeros((), x.dtype), x)[0]
+    return ({'vjp': jax.vjp(act, xs)[1](ones)[0], 'jvp': jax.jvp(act, (xs,), (ones,))[1],
+             'vmap(grad)': jax.vmap(jax.grad(act))(xs), 'jacfwd': jnp.diagonal(jax.jacfwd(act)(xs[::40])),
+             'scan': jax.grad(scanned)(xs)},
+            jnp.diagonal(jax.hessian(lambda x: act(x).sum())(small)), jax.vmap(jax.grad(act.surrogate))(small))
 
 def check_activation(act:SpikeFunction, # the activation under test
                      xs:np.ndarray|None=None, # points for the transform checks; `grid()` by default
                      forward=None): # the forward pass in NumPy, float64 in; the step `x > 0` by default
     "Assert the contract every activation keeps: forward step, dtypes, shapes, finiteness and transforms."
     ref, what_fwd = (forward, 'the given forward') if forward is not None else (lambda x: x > 0, 'the step')
+    values = []
     for dt in _dtypes():
         rng = np.random.default_rng(0)
         xs_ = [np.asarray(rng.standard_normal(shape), dt) for shape in [(), (0,), (5,), (2, 3, 4)]]
@@ -160,31 +169,29 @@ def check_activation(act:SpikeFunction, # the activation under test
         for x, out in zip(xs_, jax.eval_shape(lambda xs_: _forward_and_gradient(act, xs_), xs_)):
             for what, v in zip(('forward', 'gradient'), out):
                 assert v.dtype == dt and v.shape == x.shape, f"{act!r}: {what} of {dt.__name__}{list(x.shape)} is {v.dtype}{list(v.shape)}"
-        # The values: those inputs and the extremes in one array, in one compiled program per dtype.
-        x = np.concatenate([np.ravel(x) for x in xs_] + [np.asarray(_extremes(dt), dt)])
-        ((y, g),) = _shared(_forward_and_gradient, act, [x])
+        values.append(np.concatenate([np.ravel(x) for x in xs_] + [np.asarray(_extremes(dt), dt)]))
+    # The values: those inputs and the extremes in one array per dtype, every dtype in one compiled program.
+    for x, (y, g) in zip(values, _shared(_forward_and_gradient, act, values)):
+        dt = x.dtype.type
         assert y.dtype == dt and g.dtype == dt and y.shape == g.shape == x.shape, f"{act!r}: {dt.__name__} gives {y.dtype}, {g.dtype}"
         np.testing.assert_array_equal(y, np.asarray(ref(np.asarray(x, np.float64)), dt), err_msg=f"{act!r}: forward is not {what_fwd}")
         g, x = np.asarray(g, np.float64), x.astype(np.float64)  # every dtype's values, exactly
         assert np.isfinite(g[:-1]).all(), f"{act!r}: non-finite gradient in {dt.__name__} at {x[:-1][~np.isfinite(g[:-1])]}"  # all but NaN, the last
     xs = jnp.asarray(grid() if xs is None else xs, jnp.float32)
-    g = jax.grad(lambda x: act(x).sum())(xs)  # reverse mode, eager
-    ones = jnp.ones_like(xs)
-    others = {'vjp': jax.vjp(act, xs)[1](ones)[0], 'jvp': jax.jvp(act, (xs,), (ones,))[1],
-              'jit(grad)': grad(act, xs), 'vmap(grad)': jax.vmap(jax.grad(act))(xs),
-              'jacfwd': jnp.diagonal(_shared(_jacfwd, act, xs[::40])), 'surrogate': act.surrogate(xs),
-              'scan': jax.grad(lambda x: jax.lax.scan(lambda c, xi: (c + act(xi), None), 0., x)[0])(xs)}
-    # Each transform compiles g anew. Where g takes both signs it is a difference of larger terms (multi_gaussian),
-    # and two compilations that round those terms differently differ by ulps of the terms, not of g: there, as for
-    # the hessian below, agreement is relative to the largest |g|. A surrogate of one sign is held to atol 1e-30.
+    g = jax.grad(lambda x: act(x).sum())(xs)  # reverse mode, eager, as a user calls it
+    # Every other transform in one compiled program (the property tests call them eagerly too), and the programs
+    # that `grad` and `surrogate` compile for these points.
+    others, hessian, dg = _shared(_transforms, act, xs)
+    others |= {'jit(grad)': grad(act, xs), 'surrogate': act.surrogate(xs)}
+    # Each transform evaluates g anew, fused differently. Where g takes both signs it is a difference of larger terms
+    # (multi_gaussian), and two evaluations that round those terms differently differ by ulps of the terms, not of g:
+    # there, as for the hessian below, agreement is relative to the largest |g|. A surrogate of one sign is held to
+    # atol 1e-30.
     atol = 1e-6 * float(jnp.abs(g).max()) if (g < 0).any() and (g > 0).any() else 1e-30
     for name, v in others.items():
         want = g[::40] if name == 'jacfwd' else g
         np.testing.assert_allclose(v, want, rtol=1e-6, atol=atol, err_msg=f"{act!r}: {name} disagrees with grad")
-    small = xs[::100]
     # The two sides evaluate the same derivative of g with different fusion. Where autodiff's g' is a
     # difference of nearly equal terms (tanh at small k), float32 agreement is relative to those terms.
-    dg = jax.vmap(jax.grad(act.surrogate))(small)
-    np.testing.assert_allclose(jnp.diagonal(_shared(_hessian, act, small)), dg, rtol=1e-4,
-                               atol=1e-6 * float(jnp.abs(dg).max()),
+    np.testing.assert_allclose(hessian, dg, rtol=1e-4, atol=1e-6 * float(jnp.abs(dg).max()),
                                err_msg=f"{act!r}: hessian disagrees with the surrogate's derivative")

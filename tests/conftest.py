@@ -4,7 +4,7 @@ the discovery of every exported factory, the hypothesis profiles, and the strict
 Tiers: tests marked `slow` (training runs, the notebooks' `#| slow` cells, the multi-device run, float64 under
 x64) are left out unless pytest is given `--all`; `make test` runs the rest, `make test-all` everything, the
 strict session and the lowest supported JAX too."""
-import inspect, os, re, subprocess, sys
+import gc, inspect, os, re, subprocess, sys
 from pathlib import Path
 import pytest
 
@@ -36,7 +36,6 @@ def _write_entries_whole():
     lru_cache.LRUCache.put = whole
 os.environ.setdefault('JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS', '0')
 os.environ.setdefault('JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES', '0')
-_write_entries_whole()  # after the settings above: JAX reads them when it is imported
 
 def pytest_addoption(parser):
     parser.addoption('--all', action='store_true', help="also run the tests marked slow (make test-all)")
@@ -51,11 +50,31 @@ def pytest_addoption(parser):
 QUICK_XLA = '--xla_cpu_use_fusion_emitters=false'
 PINNED_JAXLIB = re.search(r'^jaxlib==(\S+)', (ROOT / 'requirements-dev.txt').read_text(), re.M).group(1)
 
+def runs_tests(config):
+    "Whether this process runs tests: an xdist worker, or pytest without workers; not the process that starts the workers."
+    return hasattr(config, 'workerinput') or config.getoption('dist', 'no') == 'no'
+
 def pytest_configure(config):
-    "Before any test runs JAX: the quick compiler settings for the fast tier (each xdist worker configures itself)."
+    """Before any test runs JAX: the quick compiler settings for the fast tier (each xdist worker configures itself),
+    and the cache's writer, in the processes that run tests (the one that starts the workers never imports JAX)."""
+    if runs_tests(config): _write_entries_whole()
     from importlib.metadata import version
     if not config.getoption('--all') and version('jaxlib') == PINNED_JAXLIB and 'xla_cpu_use_fusion_emitters' not in os.environ.get('XLA_FLAGS', ''):
         os.environ['XLA_FLAGS'] = f"{os.environ.get('XLA_FLAGS', '')} {QUICK_XLA}".strip()
+
+# Garbage collection. JAX keeps every program it traces (jaxprs, their variables and equations) in caches that live as
+# long as the process: a worker's heap grows past a million objects, and each of CPython's full collections walks all
+# of them, half a second and more apiece. The processes that run tests leave the objects made before the first test
+# (modules, JAX itself) out of collections, and collect the oldest generation only after a thousand collections of the
+# middle one, where CPython would after ten; young garbage is collected as usual. At the end, one full collection
+# (finalizers that raise are still reported), then nothing more to walk: pytest collects five times more as it exits,
+# which on that heap took longer than xdist waits for a worker to stop (10 s, then a KeyboardInterrupt).
+def pytest_collection_finish(session):
+    if runs_tests(session.config):
+        gc.collect(); gc.freeze(); gc.set_threshold(gc.get_threshold()[0], gc.get_threshold()[1], 1000)
+
+def pytest_unconfigure(config):
+    if runs_tests(config): gc.collect(); gc.freeze()
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):

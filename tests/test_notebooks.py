@@ -2,8 +2,7 @@
 cells flagged `#| notest` never run and cells flagged `#| slow` are left to the slow tier (`make test-all`),
 which runs each notebook that has them again, whole. Each xdist worker runs its notebooks in one process,
 in a fresh shell per notebook."""
-import json, re
-from functools import partial
+import atexit, json, re
 from pathlib import Path
 import pytest
 from execnb.shell import CaptureShell
@@ -21,12 +20,27 @@ def flagged(nb, flag):
     return any(c['cell_type'] == 'code' and has_flag(''.join(c['source']), flag)
                for c in json.loads((NBS / nb).read_text())['cells'])
 
+class Shell(CaptureShell):
+    """nbdev's shell, with two differences. Every figure is drawn, as in nbdev_test, but rasterised once rather than
+    at nbdev's retina resolution (four times the pixels): the saved outputs, made by `make outputs`, are retina.
+    And the shell is let go when its notebook is done: IPython registers each shell to be reset when Python exits,
+    which keeps every notebook's namespace (arrays, closures, their compiled programs) alive until then, and each
+    reset then collects garbage in a heap that holds all of them: seconds per notebook at exit."""
+    def __init__(self, path): super().__init__(path, mpl_format='png')
+
+    def release(self):
+        atexit.unregister(self.atexit_operations)
+        if self.history_manager is not None: self.history_manager.close()  # its saving thread
+        type(self).clear_instance()
+        self.user_ns.clear(); self.user_ns_hidden.clear()
+
 def run(nb, skip_flags, monkeypatch):
     monkeypatch.chdir(NBS)
-    # Every figure is drawn, as in nbdev_test, but rasterised once rather than at nbdev's retina resolution (four
-    # times the pixels): the saved outputs, made by `make outputs`, are retina.
-    monkeypatch.setattr(nbdev_test, 'CaptureShell', partial(CaptureShell, mpl_format='png'))
-    ok, secs = nbdev_test.test_nb(NBS / nb, skip_flags=skip_flags, showerr=True)
+    shells = []
+    monkeypatch.setattr(nbdev_test, 'CaptureShell', lambda path: shells.append(Shell(path)) or shells[-1])
+    try: ok, secs = nbdev_test.test_nb(NBS / nb, skip_flags=skip_flags, showerr=True)
+    finally:
+        for shell in shells: shell.release()
     assert ok, f"{nb} failed (see the traceback above)"
 
 @pytest.mark.parametrize('nb', ALL)
