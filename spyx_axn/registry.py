@@ -183,8 +183,8 @@ def _support(act, g, lim, n):
 # %% ../nbs/40_registry.ipynb #a5cc7aae
 @lru_cache(maxsize=1024)  # measuring takes a few hundred thousand points: once per activation
 def _measured(act, lim=1e6, n=400_001):
-    g = _g(act, _points(lim, n))  # area and support, from one evaluation of the grid
-    return float(_g(act, [0.])[0]), _integral(g, lim, n), _support(act, g, lim, n)
+    g = _g(act, _points(lim, n))  # peak, area and support, from one evaluation of the grid
+    return float(g[n // 2]), _integral(g, lim, n), _support(act, g, lim, n)  # x = 0 is the grid's middle point
 
 def describe(act:SpikeFunction, # any activation, registered or not
             ) -> dict: # `peak` $g(0)$, `area` $\int g$ and `support`

@@ -78,27 +78,32 @@ def check_peak_area(act:SpikeFunction, # the activation under test
         np.testing.assert_array_equal(grad(act, xs), grad(act, -xs), err_msg=f"{act!r} is not symmetric")
 
 # %% ../nbs/01_testing.ipynb #961bc300
-@partial(jax.jit, static_argnums=(0, 1, 2))
-def _traced_and_swept(factory, name, has_prim, v, vs, xs):
-    "In one program: the gradient with hyperparameter `name` a jit argument `v`, and vmapped over `vs` (with the primitive)."
-    build = lambda v: factory(**{name: v})
-    out = [grad(build(v), xs), jax.vmap(lambda v: grad(build(v), xs))(vs)]
-    return out + ([jax.vmap(lambda v: build(v).primitive(xs))(vs)] if has_prim else [])
+@partial(jax.jit, static_argnums=(0, 1))
+def _traced_and_swept(factory, has_prim, alternatives, sweeps, xs):
+    "In one program, for each hyperparameter: the gradient with it a `jit` argument, and `vmap`ped over `sweeps` (with the primitive)."
+    out = {}
+    for name, v in alternatives.items():
+        build = lambda v: factory(**{name: v})
+        out[name] = [grad(build(v), xs), jax.vmap(lambda v: grad(build(v), xs))(sweeps[name])]
+        if has_prim: out[name].append(jax.vmap(lambda v: build(v).primitive(xs))(sweeps[name]))
+    return out
 
 def check_factory(factory, # a factory such as `superspike`
                   xs:np.ndarray|None=None, # points to compare at; `grid()` by default
                   **alternatives): # for each hyperparameter, a value other than its default
     "Assert that each hyperparameter changes the gradient, and that it may be traced: a `jit` argument or `vmap`ped."
     xs = jnp.asarray(grid() if xs is None else xs, jnp.float32)
-    base = grad(factory(), xs)
+    base, defaults, has_prim = grad(factory(), xs), factory().hyperparameters, factory().prim is not None
+    wants = {}
     for name, alt in alternatives.items():
-        want = grad(factory(**{name: alt}), xs)
-        assert not np.array_equal(base, want), f"{factory.__name__}: changing {name} to {alt} leaves the gradient unchanged"
-        default = factory().hyperparameters[name]
-        has_prim = factory().prim is not None
-        traced, swept, *prims = _traced_and_swept(factory, name, has_prim, alt, jnp.array([default, alt], jnp.float32), xs)
-        np.testing.assert_allclose(traced, want, rtol=1e-6, atol=1e-30, err_msg=f"{name} as a jit argument")
-        np.testing.assert_allclose(swept, np.stack([base, want]), rtol=1e-6, atol=1e-30, err_msg=f"vmap over {name}")
+        wants[name] = grad(factory(**{name: alt}), xs)
+        assert not np.array_equal(base, wants[name]), f"{factory.__name__}: changing {name} to {alt} leaves the gradient unchanged"
+    sweeps = {name: jnp.array([defaults[name], alt], jnp.float32) for name, alt in alternatives.items()}
+    traced_and_swept = _traced_and_swept(factory, has_prim, alternatives, sweeps, xs) if alternatives else {}
+    for name, alt in alternatives.items():
+        traced, swept, *prims = traced_and_swept[name]
+        np.testing.assert_allclose(traced, wants[name], rtol=1e-6, atol=1e-30, err_msg=f"{name} as a jit argument")
+        np.testing.assert_allclose(swept, np.stack([base, wants[name]]), rtol=1e-6, atol=1e-30, err_msg=f"vmap over {name}")
         if has_prim:
             (prims,) = prims
             want = np.stack([factory().primitive(xs), factory(**{name: alt}).primitive(xs)])
