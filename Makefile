@@ -32,7 +32,7 @@ docs: $(VENV)/.installed
 
 # The fast tier, run after every edit: every notebook's inline tests (`#| slow` cells left out), the contract
 # sweep, misuse, registry, property tests (ci profile), package and sync checks, the site build and the browser test,
-# compiled with XLA's classic CPU loop emitters (see tests/conftest.py).
+# compiled with XLA's classic CPU loop emitters and without LLVM's optimisation (see tests/conftest.py).
 test: $(VENV)/.installed
 	$(PY) -m pytest
 

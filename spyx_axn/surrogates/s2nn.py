@@ -9,11 +9,12 @@ __all__ = ['s2nn']
 import jax
 import jax.numpy as jnp
 from ..core import SpikeFunction, custom, _hyperparameter
+from .sigmoid import _logistic_bump
 
 # %% ../../nbs/32_s2nn.ipynb #4ea9c59d
 def _s2nn(x, k, beta):
     r"$k\,s(kx)(1-s(kx))$ if $x<0$, else $\beta/(x+1)$"
-    below = k * jax.nn.sigmoid(k * x) * jax.nn.sigmoid(-k * x)
+    below = k * _logistic_bump(k * x)  # its derivative has no inf - inf where k^2 overflows
     return jnp.where(x < 0, below, beta / (1 + jnp.maximum(x, 0)))
 
 def _s2nn_primitive(x, k, beta):
