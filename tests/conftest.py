@@ -42,8 +42,8 @@ def pytest_addoption(parser):
 
 # The fast tier compiles with XLA's classic CPU loop emitters rather than its newer fusion emitters, and without LLVM's
 # optimisation. Compiling is most of what the tests spend their time on (thousands of small programs, each run a few
-# times): the classic emitters compile them in about half the time, and LLVM at -O0 takes a third off what is left (a
-# cold `make test`: 176 s against 198 s). Neither changes what XLA computes, only how fast the emitted code runs; the
+# times): the classic emitters compile them in about half the time, and LLVM at -O0 takes a third off what is left
+# (a fresh clone's first `make test` on 2 cores: 174 s against 198 s). Neither changes what XLA computes, only how fast the emitted code runs; the
 # one check that told them apart (s2nn's second derivative at k = 1e30 was NaN at -O0 and -inf at -O2) showed a
 # derivative that relied on the optimiser to avoid inf - inf, and s2nn now computes its bump so that it never meets
 # one. `--all` (make test-all) runs every test again at XLA's defaults, as users run them, so a result that depended on
