@@ -78,10 +78,10 @@ def check_peak_area(act:SpikeFunction, # the activation under test
         np.testing.assert_array_equal(grad(act, xs), grad(act, -xs), err_msg=f"{act!r} is not symmetric")
 
 # %% ../nbs/01_testing.ipynb #961bc300
-@partial(jax.jit, static_argnums=(0, 1))
-def _traced_and_swept(factory, has_prim, alternatives, sweeps, xs):
+@partial(jax.jit, static_argnums=0)
+def _traced_and_swept(factory, alternatives, sweeps, xs):
     "In one program, for each hyperparameter: the gradient with it a `jit` argument, and `vmap`ped over `sweeps` (with the primitive)."
-    out = {}
+    has_prim, out = factory().prim is not None, {}
     for name, v in alternatives.items():
         build = lambda v: factory(**{name: v})
         out[name] = [grad(build(v), xs), jax.vmap(lambda v: grad(build(v), xs))(sweeps[name])]
@@ -93,20 +93,21 @@ def check_factory(factory, # a factory such as `superspike`
                   **alternatives): # for each hyperparameter, a value other than its default
     "Assert that each hyperparameter changes the gradient, and that it may be traced: a `jit` argument or `vmap`ped."
     xs = jnp.asarray(grid() if xs is None else xs, jnp.float32)
-    base, defaults, has_prim = grad(factory(), xs), factory().hyperparameters, factory().prim is not None
+    default = factory()
+    base = grad(default, xs)
     wants = {}
     for name, alt in alternatives.items():
         wants[name] = grad(factory(**{name: alt}), xs)
         assert not np.array_equal(base, wants[name]), f"{factory.__name__}: changing {name} to {alt} leaves the gradient unchanged"
-    sweeps = {name: jnp.array([defaults[name], alt], jnp.float32) for name, alt in alternatives.items()}
-    traced_and_swept = _traced_and_swept(factory, has_prim, alternatives, sweeps, xs) if alternatives else {}
+    sweeps = {name: jnp.array([default.hyperparameters[name], alt], jnp.float32) for name, alt in alternatives.items()}
+    traced_and_swept = _traced_and_swept(factory, alternatives, sweeps, xs) if alternatives else {}
     for name, alt in alternatives.items():
         traced, swept, *prims = traced_and_swept[name]
         np.testing.assert_allclose(traced, wants[name], rtol=1e-6, atol=1e-30, err_msg=f"{name} as a jit argument")
         np.testing.assert_allclose(swept, np.stack([base, wants[name]]), rtol=1e-6, atol=1e-30, err_msg=f"vmap over {name}")
-        if has_prim:
+        if prims:
             (prims,) = prims
-            want = np.stack([factory().primitive(xs), factory(**{name: alt}).primitive(xs)])
+            want = np.stack([default.primitive(xs), factory(**{name: alt}).primitive(xs)])
             # F may be a difference of terms (a multi-Gaussian's): fused differently, it agrees to float32's resolution of its range.
             np.testing.assert_allclose(prims, want, rtol=1e-6, atol=4 * float(np.finfo(np.float32).eps) * float(np.abs(want[np.isfinite(want)]).max()),
                                        err_msg=f"primitive with a vmap over {name}")

@@ -43,10 +43,10 @@ def pytest_addoption(parser):
 # The fast tier compiles with XLA's classic CPU loop emitters rather than its newer fusion emitters, and without LLVM's
 # optimisation. Compiling is most of what the tests spend their time on (thousands of small programs, each run a few
 # times): the classic emitters compile them in about half the time, and LLVM at -O0 takes a third off what is left
-# (a fresh clone's first `make test` on 2 cores: 174 s against 198 s). Neither changes what XLA computes, only how fast the emitted code runs; the
-# one check that told them apart (s2nn's second derivative at k = 1e30 was NaN at -O0 and -inf at -O2) showed a
-# derivative that relied on the optimiser to avoid inf - inf, and s2nn now computes its bump so that it never meets
-# one. `--all` (make test-all) runs every test again at XLA's defaults, as users run them, so a result that depended on
+# (a fresh clone's first `make test` on 2 cores: 174 s against 198 s). Neither changes what XLA computes, only how
+# fast the emitted code runs; the one check that told them apart (s2nn's second derivative at k = 1e30 was NaN at -O0
+# and infinite at -O2) showed a derivative that relied on the optimiser to avoid inf - inf, and s2nn now computes its
+# bump so that it never meets one. `--all` (make test-all) runs every test again at XLA's defaults, as users run them, so a result that depended on
 # these settings would still be caught there. The flags are those of the pinned jaxlib (requirements-dev.txt); another
 # jaxlib, such as the floor's, keeps its defaults, since XLA refuses flags it does not know.
 QUICK_XLA = '--xla_cpu_use_fusion_emitters=false --xla_backend_optimization_level=0'
@@ -61,8 +61,9 @@ def pytest_configure(config):
     and the cache's writer, in the processes that run tests (the one that starts the workers never imports JAX)."""
     if runs_tests(config): _write_entries_whole()
     from importlib.metadata import version
-    if not config.getoption('--all') and version('jaxlib') == PINNED_JAXLIB and not any(f.split('=')[0] in os.environ.get('XLA_FLAGS', '') for f in QUICK_XLA.split()):
-        os.environ['XLA_FLAGS'] = f"{os.environ.get('XLA_FLAGS', '')} {QUICK_XLA}".strip()
+    chosen = os.environ.get('XLA_FLAGS', '')  # a flag the user sets is left as set
+    if not config.getoption('--all') and version('jaxlib') == PINNED_JAXLIB and not any(f.split('=')[0] in chosen for f in QUICK_XLA.split()):
+        os.environ['XLA_FLAGS'] = f"{chosen} {QUICK_XLA}".strip()
 
 # Garbage collection. JAX keeps every program it traces (jaxprs, their variables and equations) in caches that live as
 # long as the process: a worker's heap grows past a million objects, and each of CPython's full collections walks all

@@ -36,8 +36,10 @@ class Shell(CaptureShell):
 
 def run(nb, skip_flags, monkeypatch):
     monkeypatch.chdir(NBS)
-    shells = []
-    monkeypatch.setattr(nbdev_test, 'CaptureShell', lambda path: shells.append(Shell(path)) or shells[-1])
+    shells = []  # the one shell nbdev makes for the notebook
+    def make(path):
+        shells.append(Shell(path)); return shells[-1]
+    monkeypatch.setattr(nbdev_test, 'CaptureShell', make)
     try: ok, secs = nbdev_test.test_nb(NBS / nb, skip_flags=skip_flags, showerr=True)
     finally:
         for shell in shells: shell.release()
