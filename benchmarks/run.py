@@ -76,6 +76,22 @@ def fwd_bwd(act):
     return jax.jit(f)
 
 
+def recycled(fn):
+    """`fn(*args)`, which returns two arrays of the input's shape and dtype (spikes and gradient), compiled so that each
+    call writes them into the buffers of the call before, donated to it. Otherwise every call's outputs are fresh
+    memory, which the operating system maps and zeroes page by page as the program first writes it: on the two-core
+    CPU that was half to three quarters of a call's time at 2^24 elements, a cost of the allocator and not of the
+    function."""
+    out, compiled = None, {}
+    def call(*args):
+        nonlocal out
+        n = len(args)
+        if n not in compiled: compiled[n] = jax.jit(lambda *a: fn(*a[:n]), donate_argnums=(n, n + 1), keep_unused=True)
+        out = compiled[n](*args, *(out or (jnp.empty_like(args[0]), jnp.empty_like(args[0]))))
+        return out
+    return call
+
+
 def floor(x, ct):
     "The least elementwise work that moves the same bytes: two arrays read, two written, one comparison and one product."
     return (x > 0).astype(x.dtype), ct * x
@@ -98,11 +114,11 @@ def elementwise(n: int, reps: int, peak: float | None):
         kx, kc = jax.random.split(jax.random.key(0))
         x, ct = jax.random.normal(kx, (n,), dt), jax.random.normal(kc, (n,), dt)
         gb = 4 * n * jnp.dtype(dt).itemsize / 1e9
-        fns = {('spyx_axn', 'floor'): jax.jit(floor)}
+        fns = {('spyx_axn', 'floor'): recycled(floor)}
         for name in ['custom'] + axn.available():
             act = axn.custom() if name == 'custom' else axn.get(name)
-            fns['spyx_axn', name], fns['own', name] = fwd_bwd(act), own_floor(act)
-            if spyx_axn_1 is not None and name in SPYX_NAMES: fns['spyx', name] = fwd_bwd(getattr(spyx_axn_1, name)())
+            fns['spyx_axn', name], fns['own', name] = recycled(fwd_bwd(act)), recycled(own_floor(act))
+            if spyx_axn_1 is not None and name in SPYX_NAMES: fns['spyx', name] = recycled(fwd_bwd(getattr(spyx_axn_1, name)()))
         every = timed(fns, x, ct, reps=reps, every=True)
         t = {k: statistics.median(v) for k, v in every.items()}
         ratio = lambda a, b: statistics.median(ratios(every[a], every[b])) if b in every else None
@@ -141,8 +157,8 @@ def wrapped(n: int, reps: int):
     for dt in (jnp.float32, jnp.bfloat16, jnp.float16):
         kx, kc, kk = jax.random.split(jax.random.key(0), 3)
         x, ct = jax.random.normal(kx, (n,), dt) * 3, jax.random.normal(kc, (n,), dt)
-        t = timed({'multilevel': fwd_bwd(ml), 'multilevel floor': jax.jit(_multilevel_floor)}, x, ct, reps=reps, every=True)
-        t.update(timed({'escape_noise': jax.jit(esc_fwd_bwd), 'escape_noise floor': jax.jit(_escape_floor)}, x, ct, kk, reps=reps, every=True))
+        t = timed({'multilevel': recycled(fwd_bwd(ml)), 'multilevel floor': recycled(_multilevel_floor)}, x, ct, reps=reps, every=True)
+        t.update(timed({'escape_noise': recycled(esc_fwd_bwd), 'escape_noise floor': recycled(_escape_floor)}, x, ct, kk, reps=reps, every=True))
         for name, act in (('multilevel', repr(ml)), ('escape_noise', repr(esc))):
             rows.append(dict(dtype=jnp.dtype(dt).name, name=act, t=statistics.median(t[name]), floor_t=statistics.median(t[f'{name} floor']),
                              ratio=statistics.median(ratios(t[name], t[f'{name} floor']))))
@@ -222,13 +238,16 @@ def scaling(T: int, B: int, sizes: tuple, n_k: int, net: dict, sw: dict, Ts: tup
 
 
 def imports(reps: int):
-    "Section 5: median seconds of `import jax` and of `import spyx_axn`, each in a fresh interpreter."
-    def once(mod):
-        code = f"import time; t = time.perf_counter(); import {mod}; print(time.perf_counter() - t)"
-        return float(subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True,
-                                    cwd=ROOT, env={**os.environ, 'PYTHONPATH': os.pathsep.join(
-                                        [str(ROOT)] + [p for p in [os.environ.get('PYTHONPATH')] if p])}).stdout)
-    return {m: statistics.median(once(m) for _ in range(reps)) for m in ('jax', 'spyx_axn')}
+    """Section 5: in each of `reps` fresh interpreters, the seconds of `import jax` and then of `import spyx_axn`; the
+    medians of the first and of the sum, and the median of their ratio within each interpreter (the load of the machine
+    changes the time of importing JAX from one interpreter to the next far more than spyx_axn adds to it)."""
+    code = ("import time; t = time.perf_counter(); import jax; a = time.perf_counter(); import spyx_axn; "
+            "print(a - t, time.perf_counter() - t)")
+    env = {**os.environ, 'PYTHONPATH': os.pathsep.join([str(ROOT)] + [p for p in [os.environ.get('PYTHONPATH')] if p])}
+    runs = [tuple(map(float, subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True,
+                                            cwd=ROOT, env=env).stdout.split())) for _ in range(reps)]
+    return {'jax': statistics.median(j for j, _ in runs), 'spyx_axn': statistics.median(s for _, s in runs),
+            'ratio': statistics.median(s / j for j, s in runs)}
 
 
 def fmt(v, spec='.2f', none='—'):
@@ -239,8 +258,11 @@ def report(args, where, el, net, sw, imp, sizes, wr=(), scale=None) -> str:
     n = args.n
     L = [f"## Benchmark results{' (quick mode)' if args.quick else ''}", "",
          f"Machine: {where}.", "",
-         f"Command: `python benchmarks/run.py{' --quick' if args.quick else ''}`. Medians of {args.reps} repetitions; a ratio "
-         "between two functions timed in turn is the median of their ratios within each repetition.", "",
+         f"Command: `python benchmarks/run.py{' --quick' if args.quick else ''}`. Medians of {3 * args.reps} repetitions "
+         f"in sections 1, 2 and 2b and of {args.reps} in section 5 (sections 3 and 6 give theirs); a ratio between two "
+         "functions timed in turn is the median of their ratios within each repetition. In sections 1, 2 and 2b every "
+         "function writes its outputs into the buffers of its previous call (donated to it), so that the times are of "
+         "the computation and not of the operating system supplying fresh pages for every output.", "",
          f"### 1–2. Forward + backward on 2^{int(np.log2(n))} elements", "",
          "Time of one forward and backward pass (spikes and gradient from input and cotangent: two arrays "
          "read, two written), its ratio to the elementwise floor that moves the same bytes, the bandwidth "
@@ -281,8 +303,9 @@ def report(args, where, el, net, sw, imp, sizes, wr=(), scale=None) -> str:
     for how, t in sw.items():
         L.append(f"| {how} | {t:.2f} | {fmt(ref and t / ref)} |")
     L += ["", "### 5. Import time", "", "| import | seconds |", "|---|---|"]
-    L += [f"| `import {m}` | {t:.3f} |" for m, t in imp.items()]
-    L += ["", f"`import spyx_axn` / `import jax`: {imp['spyx_axn'] / imp['jax']:.2f}."]
+    L += [f"| `import {m}` | {imp[m]:.3f} |" for m in ('jax', 'spyx_axn')]
+    L += ["", f"`import spyx_axn` / `import jax`: {imp['ratio']:.2f} (the median of the ratios within each of {args.reps} "
+              "interpreters, each timing `import jax` and then `import spyx_axn`)."]
     if scale:
         steps, sweeps = scale
         L += ["", "### 6. Scaling", "",
@@ -337,13 +360,13 @@ def main(argv=None):
     out.parent.mkdir(parents=True, exist_ok=True)
     peak = args.peak_gbps or PEAK_GBPS.get(jax.devices()[0].device_kind)
     start, where = time.perf_counter(), machine()
-    el = elementwise(args.n, args.reps, peak); print(f"1-2 elementwise: {time.perf_counter() - start:.0f} s", flush=True)
-    wr = wrapped(args.n, args.reps); print(f"2b wrapped: {time.perf_counter() - start:.0f} s", flush=True)
-    net = network(args.T, args.B, sizes, 3 * args.reps // 2); print(f"3 network: {time.perf_counter() - start:.0f} s", flush=True)
+    el = elementwise(args.n, 3 * args.reps, peak); print(f"1-2 elementwise: {time.perf_counter() - start:.0f} s", flush=True)
+    wr = wrapped(args.n, 3 * args.reps); print(f"2b wrapped: {time.perf_counter() - start:.0f} s", flush=True)
+    net = network(args.T, args.B, sizes, 3 * args.reps); print(f"3 network: {time.perf_counter() - start:.0f} s", flush=True)
     sw = slopes(args.T, args.B, sizes, args.n_k); print(f"4 slopes: {time.perf_counter() - start:.0f} s", flush=True)
     imp = imports(args.reps)
     scale = scaling(args.T, args.B, sizes, args.n_k, net, sw,
-                    *(((10, 25, 50), (128, 512), (4, 8)) if args.quick else ((25, 100, 400), (128, 512, 2048), (4, 16, 64))), reps=7); print(f"6 scaling: {time.perf_counter() - start:.0f} s", flush=True)
+                    *(((10, 25, 50), (128, 512), (4, 8)) if args.quick else ((25, 100, 400), (128, 512, 2048), (4, 16, 64))), reps=3 * args.reps // 2); print(f"6 scaling: {time.perf_counter() - start:.0f} s", flush=True)
     text = report(args, where, el, net, sw, imp, sizes, wr, scale)
     out.with_suffix('.md').write_text(text)
     plot(el, out.with_suffix('.png'))

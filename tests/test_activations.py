@@ -1,5 +1,6 @@
 """Every exported activation, swept over what the notebooks test at one point: other hyperparameters,
 float64, hyperparameter arrays and dtypes, and every invalid hyperparameter."""
+import re
 import numpy as np
 import jax, jax.numpy as jnp
 import pytest
@@ -82,6 +83,28 @@ def test_half_precision_products_are_rounded_once(factory):
         assert vjp.dtype == jvp.dtype == jnp.dtype(dt)
         np.testing.assert_array_equal(np.asarray(vjp, np.float32), np.asarray(want, np.float32), err_msg=f"{factory} vjp {dt}")
         np.testing.assert_array_equal(np.asarray(jvp, np.float32), np.asarray(want, np.float32), err_msg=f"{factory} jvp {dt}")
+
+def _loops(compiled) -> list:
+    "The operations of a compiled program's entry computation that loop over data: all but parameters, tuples and views."
+    text = compiled.as_text()
+    ops = re.findall(r'^\s*\S+ = .*?\s([a-z][\w-]*)\(', text[text.index('\nENTRY'):], re.M)
+    return [op for op in ops if op not in ('parameter', 'constant', 'tuple', 'get-tuple-element', 'bitcast')]
+
+@pytest.mark.parametrize('factory', list(FACTORIES) + ['multilevel', 'signed'])
+def test_forward_and_backward_compile_to_two_loops(factory):
+    """Spikes and gradient in one program are at most two loops over the input, with no array stored between them:
+    the surrogate is fused into the loop that multiplies the cotangent, and the program moves no more bytes than the
+    floor that `benchmarks/run.py` compares it with. (escape_noise's random draw adds loops of its own, and its cost is
+    compared with its floor there.)"""
+    act = {'multilevel': WRAPPED['multilevel'], 'signed': lambda: axn.signed(axn.superspike())}.get(factory, getattr(axn, factory))()
+    def fwd_bwd(x, ct):
+        y, vjp = jax.vjp(act, x)
+        return y, vjp(ct)[0]
+    for dt in (jnp.float32, jnp.bfloat16, jnp.float16):
+        x = jnp.zeros(4096, dt)
+        compiled = jax.jit(fwd_bwd).lower(x, x).compile()
+        assert 1 <= len(_loops(compiled)) <= 2, f"{factory} in {jnp.dtype(dt).name}: {_loops(compiled)}"
+        assert compiled.memory_analysis().temp_size_in_bytes == 0, f"{factory} in {jnp.dtype(dt).name} stores an intermediate array"
 
 def zero_allowed(factory, name):
     "Whether a hyperparameter is documented (in its docments comment) as non-negative rather than positive."

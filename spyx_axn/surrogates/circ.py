@@ -16,7 +16,8 @@ def _circ(x, k):
     a = jnp.abs(k * x)
     big = jnp.maximum(a, 1)
     small = jnp.minimum(a, 1) / big
-    return (jax.lax.rsqrt(1 + small * small) / big) ** 3
+    r = jax.lax.rsqrt(1 + small * small) * (1 / big)
+    return r * r * r
 
 def _circ_primitive(x, k):
     r"$(1 + kx/\sqrt{1+(kx)^2})/k$, below 0 as $1/(k s (s+|kx|))$ with $s = \sqrt{1+(kx)^2}$"
