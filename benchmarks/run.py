@@ -82,12 +82,11 @@ def recycled(fn):
     memory, which the operating system maps and zeroes page by page as the program first writes it: on the two-core
     CPU that was half to three quarters of a call's time at 2^24 elements, a cost of the allocator and not of the
     function."""
-    out, compiled = None, {}
+    f = jax.jit(lambda y, g, *args: fn(*args), donate_argnums=(0, 1), keep_unused=True)  # kept, or JAX drops them
+    out = None
     def call(*args):
         nonlocal out
-        n = len(args)
-        if n not in compiled: compiled[n] = jax.jit(lambda *a: fn(*a[:n]), donate_argnums=(n, n + 1), keep_unused=True)
-        out = compiled[n](*args, *(out or (jnp.empty_like(args[0]), jnp.empty_like(args[0]))))
+        out = f(*(out or (jnp.empty_like(args[0]), jnp.empty_like(args[0]))), *args)
         return out
     return call
 
@@ -258,7 +257,7 @@ def report(args, where, el, net, sw, imp, sizes, wr=(), scale=None) -> str:
     n = args.n
     L = [f"## Benchmark results{' (quick mode)' if args.quick else ''}", "",
          f"Machine: {where}.", "",
-         f"Command: `python benchmarks/run.py{' --quick' if args.quick else ''}`. Medians of {3 * args.reps} repetitions "
+         f"Command: `python benchmarks/run.py{' --quick' if args.quick else ''}`. Medians of {args.long_reps} repetitions "
          f"in sections 1, 2 and 2b and of {args.reps} in section 5 (sections 3 and 6 give theirs); a ratio between two "
          "functions timed in turn is the median of their ratios within each repetition. In sections 1, 2 and 2b every "
          "function writes its outputs into the buffers of its previous call (donated to it), so that the times are of "
@@ -355,14 +354,15 @@ def main(argv=None):
     p.add_argument('--peak-gbps', type=float, help='peak memory bandwidth in GB/s (default: looked up by device name)')
     args = p.parse_args(argv)
     args.n, args.reps, args.T, args.B, args.n_k = (2**20, 5, 25, 32, 8) if args.quick else (2**24, 10, 100, 128, 16)
+    args.long_reps = 3 * args.reps  # sections 1, 2, 2b and 3: cheap enough to repeat more, and their ratios are the criteria
     sizes = (700, 256, 20)
     out = Path(args.out or ROOT / 'benchmarks' / ('quick/results' if args.quick else 'results'))
     out.parent.mkdir(parents=True, exist_ok=True)
     peak = args.peak_gbps or PEAK_GBPS.get(jax.devices()[0].device_kind)
     start, where = time.perf_counter(), machine()
-    el = elementwise(args.n, 3 * args.reps, peak); print(f"1-2 elementwise: {time.perf_counter() - start:.0f} s", flush=True)
-    wr = wrapped(args.n, 3 * args.reps); print(f"2b wrapped: {time.perf_counter() - start:.0f} s", flush=True)
-    net = network(args.T, args.B, sizes, 3 * args.reps); print(f"3 network: {time.perf_counter() - start:.0f} s", flush=True)
+    el = elementwise(args.n, args.long_reps, peak); print(f"1-2 elementwise: {time.perf_counter() - start:.0f} s", flush=True)
+    wr = wrapped(args.n, args.long_reps); print(f"2b wrapped: {time.perf_counter() - start:.0f} s", flush=True)
+    net = network(args.T, args.B, sizes, args.long_reps); print(f"3 network: {time.perf_counter() - start:.0f} s", flush=True)
     sw = slopes(args.T, args.B, sizes, args.n_k); print(f"4 slopes: {time.perf_counter() - start:.0f} s", flush=True)
     imp = imports(args.reps)
     scale = scaling(args.T, args.B, sizes, args.n_k, net, sw,

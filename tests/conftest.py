@@ -46,9 +46,10 @@ def pytest_addoption(parser):
 # (a fresh clone's first `make test` on 2 cores: 174 s against 198 s). Neither changes what XLA computes, only how
 # fast the emitted code runs; the one check that told them apart (s2nn's second derivative at k = 1e30 was NaN at -O0
 # and infinite at -O2) showed a derivative that relied on the optimiser to avoid inf - inf, and s2nn now computes its
-# bump so that it never meets one. `--all` (make test-all) runs every test again at XLA's defaults, as users run them, so a result that depended on
-# these settings would still be caught there. The flags are those of the pinned jaxlib (requirements-dev.txt); another
-# jaxlib, such as the floor's, keeps its defaults, since XLA refuses flags it does not know.
+# bump so that it never meets one. `--all` (make test-all) runs every test again at XLA's defaults, as users run them,
+# so a result that depended on these settings would still be caught there. The flags are those of the pinned jaxlib
+# (requirements-dev.txt); another jaxlib, such as the floor's, keeps its defaults, since XLA refuses flags it does not
+# know.
 QUICK_XLA = '--xla_cpu_use_fusion_emitters=false --xla_backend_optimization_level=0'
 PINNED_JAXLIB = re.search(r'^jaxlib==(\S+)', (ROOT / 'requirements-dev.txt').read_text(), re.M).group(1)
 

@@ -62,14 +62,19 @@ def _escape_noise_at_one_key():
     s, key = axn.escape_noise(axn.sigmoid()), jax.random.key(0)
     return lambda x: s(x, key)
 
-WRAPPED = {'multilevel': lambda: axn.multilevel(axn.superspike(), levels=3), 'escape_noise': _escape_noise_at_one_key}
+WRAPPED = {'multilevel': lambda: axn.multilevel(axn.superspike(), levels=3), 'escape_noise': _escape_noise_at_one_key,
+           'signed': lambda: axn.signed(axn.superspike())}
+
+def build(factory):
+    "The activation `factory` names, with its defaults: an exported factory's, or one of the wrapped activations above."
+    return WRAPPED[factory]() if factory in WRAPPED else getattr(axn, factory)()
 
 @pytest.mark.parametrize('factory', list(FACTORIES) + list(WRAPPED))
 def test_half_precision_products_are_rounded_once(factory):
     """In float16 and bfloat16, the tangent (jvp) and the cotangent (vjp) are multiplied by the surrogate in float32 and
     the product is rounded once: the same bits as the float32 product of the float32 surrogate, rounded. (Rounding
     the surrogate first, then the product, differs from it in the last bit for some inputs.)"""
-    act = WRAPPED[factory]() if factory in WRAPPED else getattr(axn, factory)()
+    act = build(factory)
     xs = jnp.linspace(-3, 3, 4001, dtype=jnp.float32)
     ct = jnp.sin(7 * xs) * 3  # cotangents and tangents of both signs and many magnitudes
     def products(x, ct):
@@ -90,13 +95,13 @@ def _loops(compiled) -> list:
     ops = re.findall(r'^\s*\S+ = .*?\s([a-z][\w-]*)\(', text[text.index('\nENTRY'):], re.M)
     return [op for op in ops if op not in ('parameter', 'constant', 'tuple', 'get-tuple-element', 'bitcast')]
 
-@pytest.mark.parametrize('factory', list(FACTORIES) + ['multilevel', 'signed'])
+@pytest.mark.parametrize('factory', list(FACTORIES) + [w for w in WRAPPED if w != 'escape_noise'])
 def test_forward_and_backward_compile_to_two_loops(factory):
     """Spikes and gradient in one program are at most two loops over the input, with no array stored between them:
     the surrogate is fused into the loop that multiplies the cotangent, and the program moves no more bytes than the
     floor that `benchmarks/run.py` compares it with. (escape_noise's random draw adds loops of its own, and its cost is
     compared with its floor there.)"""
-    act = {'multilevel': WRAPPED['multilevel'], 'signed': lambda: axn.signed(axn.superspike())}.get(factory, getattr(axn, factory))()
+    act = build(factory)
     def fwd_bwd(x, ct):
         y, vjp = jax.vjp(act, x)
         return y, vjp(ct)[0]
