@@ -10,7 +10,8 @@ from functools import partial
 import numpy as np
 import jax
 import jax.numpy as jnp
-from .core import SpikeFunction, heaviside, _is_traced, _as_input, _cast
+from .core import SpikeFunction, Wrapper, heaviside, _is_traced, _as_input, _cast
+from .measure import geometric
 
 # %% ../nbs/37_escape_noise.ipynb #e8d868be
 def _area(prim, xc, pc): return jnp.broadcast_to(prim(jnp.full_like(xc, jnp.inf), **pc), xc.shape)
@@ -49,8 +50,7 @@ def _refuse(act):
                          f"use a surrogate of finite area (sigmoid, erf, superspike, ...).")
     if not (area > 0).all():
         raise ValueError(f"escape_noise: the surrogate of {act!r} has area {area.min():g}, and F/area is no probability.")
-    r = np.geomspace(1e-6, 1e6, 2001, dtype=np.float32)
-    xs = np.concatenate([-r[::-1], [0.], r]).reshape((-1,) + (1,) * len(shape))
+    xs = geometric(1e6, 4003, tiny=1e-6).reshape((-1,) + (1,) * len(shape))
     g = np.asarray(act.surrogate(jnp.broadcast_to(xs, (len(xs),) + shape)), np.float64)
     if (g < 0).any():
         i = np.unravel_index(np.argmin(g), g.shape)
@@ -58,9 +58,23 @@ def _refuse(act):
                          f"so F/area decreases there and is no probability; use a non-negative surrogate.")
 
 # %% ../nbs/37_escape_noise.ipynb #ef6857c3
-class EscapeNoise:
+class EscapeNoise(Wrapper):
     "A stochastic spike activation, called as `s(x, key)`: Bernoulli(F(x)/area) forward, g(x)/area backward."
-    def __init__(self, act:SpikeFunction): self.act = act
+    name, example = 'escape_noise', 'sigmoid()'
+    def __init__(self, act:SpikeFunction): super().__init__(act)
+
+    def checked(self):
+        "Refuse an activation whose F/area is no distribution function, or whose spikes are not 0 or 1."
+        act = self.act
+        if act.fwd is not heaviside:
+            raise ValueError(f"escape_noise: {act!r} does not have the Heaviside forward pass; escape noise draws one 0/1 "
+                             f"spike per element.")
+        if act.prim is None:
+            raise ValueError(f"escape_noise: {act!r} has no primitive F, which sets the probability F/area; build it with "
+                             f"custom(..., primitive=F).")
+        _refuse(act)
+        return {}
+
     @property
     def hyperparameters(self): return self.act.hyperparameters
 
@@ -81,18 +95,7 @@ class EscapeNoise:
         "The derivative $p'(x) = g(x)/\\int g$ that the backward pass multiplies the cotangent by."
         return self.act.surrogate(x) / self.act.primitive(jnp.full(jnp.shape(x), jnp.inf, jnp.result_type(x, float)))
 
-    def __repr__(self): return f"escape_noise({self.act!r})"
-    def __eq__(self, other): return isinstance(other, EscapeNoise) and self.act == other.act
-    def __hash__(self): return hash((EscapeNoise, self.act))
-
 def escape_noise(act:SpikeFunction, # a binary activation whose surrogate is non-negative with finite area
                 ) -> EscapeNoise:
     "The escape-noise neuron of `act`: spikes drawn with probability $F(x)/\\int g$, gradient $g(x)/\\int g$."
-    if not isinstance(act, SpikeFunction):
-        raise TypeError(f"escape_noise: act must be an activation (a SpikeFunction such as sigmoid()), got {type(act).__name__}.")
-    if act.fwd is not heaviside:
-        raise ValueError(f"escape_noise: {act!r} does not have the Heaviside forward pass; escape noise draws one 0/1 spike per element.")
-    if act.prim is None:
-        raise ValueError(f"escape_noise: {act!r} has no primitive F, which sets the probability F/area; build it with custom(..., primitive=F).")
-    _refuse(act)
     return EscapeNoise(act)

@@ -9,46 +9,40 @@ __all__ = ['multilevel']
 import numpy as np
 import jax
 import jax.numpy as jnp
-from .core import SpikeFunction, _is_traced, _compute_dtype
+from .core import SpikeFunction, Wrapper, _Derived, _is_traced, _compute_dtype
 
 # %% ../nbs/36_multilevel.ipynb #e48202bd
-class _Shifted:
+class _Shifted(_Derived):
     "$\\sum_{j<D} f(x - j)$: the forward, surrogate or primitive of `f` repeated at the thresholds 0, 1, ..., D-1."
-    def __init__(self, f, levels): self.f, self.levels = f, levels
     def __call__(self, x, **hyperparameters):
         if x.dtype == jnp.bool_: x = x.astype(jnp.int32)  # True is 1: one level crossed
         # Half precision in float32, as the surrogate is: x - j is then exact near the thresholds, and the levels
         # are summed without a rounding each (the caller rounds the sum once).
         elif jnp.issubdtype(x.dtype, jnp.floating): x = x.astype(_compute_dtype(x.dtype))
-        return sum(jnp.asarray(self.f(x - j, **hyperparameters)) for j in range(self.levels))
+        return sum(jnp.asarray(self.f(x - j, **hyperparameters)) for j in range(self.p))
     @property
-    def __name__(self): return f"{getattr(self.f, '__name__', repr(self.f))}×{self.levels}"
-    def __eq__(self, other): return type(other) is _Shifted and (self.f, self.levels) == (other.f, other.levels)
-    def __hash__(self): return hash((_Shifted, self.f, self.levels))
+    def __name__(self): return f"{getattr(self.f, '__name__', repr(self.f))}×{self.p}"
 
 # %% ../nbs/36_multilevel.ipynb #aa8d3031
-class _Multilevel(SpikeFunction):
+class _Multilevel(Wrapper, SpikeFunction):
     "An activation repeated at the thresholds 0, 1, ..., levels - 1."
-    def __init__(self, act, levels):
-        prim = None if act.prim is None else _Shifted(act.prim, levels)
-        super().__init__('multilevel', _Shifted(act.bwd, levels), _Shifted(act.fwd, levels), prim, **act.hyperparameters)
-        self.act, self.levels = act, levels
-    def __repr__(self): return f"multilevel({self.act!r}, levels={self.levels})"
-    def _id(self): return super()._id() + (self.act.name,)
+    name = 'multilevel'
+    def __init__(self, act, levels=4):
+        super().__init__(act, levels=levels)
+        self._derive(*[lambda f: _Shifted(f, self.options['levels'])] * 3)
 
-def _levels(levels):
-    "`levels` as a Python int, or a clear error: a positive integer, concrete because it sets the number of steps."
-    if _is_traced(levels):
-        raise TypeError("multilevel: levels sets how many steps the staircase has, so it must be a concrete Python "
-                        "integer, not a traced value; pass it outside jit, vmap or grad (as a static argument).")
-    if isinstance(levels, (bool, np.bool_)) or not isinstance(levels, (int, np.integer)) or levels < 1:
-        raise ValueError(f"multilevel: levels must be a positive integer, got levels={levels!r} of type {type(levels).__name__}.")
-    return int(levels)
+    def checked(self, levels):
+        "`levels` as a Python int, or a clear error: a positive integer, concrete because it sets the number of steps."
+        if _is_traced(levels):
+            raise TypeError("multilevel: levels sets how many steps the staircase has, so it must be a concrete Python "
+                            "integer, not a traced value; pass it outside jit, vmap or grad (as a static argument).")
+        if isinstance(levels, (bool, np.bool_)) or not isinstance(levels, (int, np.integer)) or levels < 1:
+            raise ValueError(f"multilevel: levels must be a positive integer, got levels={levels!r} of type "
+                             f"{type(levels).__name__}.")
+        return {'levels': int(levels)}
 
 def multilevel(act:SpikeFunction, # the activation repeated at each threshold: its forward and its surrogate
                levels:int=4, # D, the most spikes per step: a positive integer
               ) -> SpikeFunction:
     "Forward $\\sum_{j<D} H(x - j)$, the number of thresholds 0, ..., D-1 below $x$; backward $\\sum_j g(x - j)$."
-    if not isinstance(act, SpikeFunction):
-        raise TypeError(f"multilevel: act must be an activation (a SpikeFunction such as superspike()), got {type(act).__name__}.")
-    return _Multilevel(act, _levels(levels))
+    return _Multilevel(act, levels)

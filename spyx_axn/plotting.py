@@ -10,8 +10,7 @@ import numpy as np
 import jax
 import jax.numpy as jnp
 from .core import SpikeFunction
-from .registry import area
-from .testing import grad
+from .measure import area, grad, plot_points
 
 # %% ../nbs/02_plotting.ipynb #aa034e8a
 def _scaled(act, xs, normalise):
@@ -37,7 +36,7 @@ def curve(act:SpikeFunction, # the activation whose surrogate is sampled
          ) -> tuple[np.ndarray, np.ndarray]: # x, and g(x) there
     "The points every figure draws for `act`: a float32 grid over `xlim` and the surrogate `jax.grad` gives on it."
     _normalise('curve', normalise)
-    xs = jnp.linspace(*xlim, n, dtype=jnp.float32)
+    xs = plot_points(xlim, n)
     return np.asarray(xs), np.asarray(_scaled(act, xs, normalise))
 
 # %% ../nbs/02_plotting.ipynb #0a218284

@@ -8,34 +8,27 @@ __all__ = ['signed']
 # %% ../nbs/38_signed.ipynb #6c2e6a57
 import jax
 import jax.numpy as jnp
-from .core import SpikeFunction
+from .core import SpikeFunction, Wrapper, _Derived
 
 # %% ../nbs/38_signed.ipynb #b8de4653
-class _Mirrored:
+class _Mirrored(_Derived):
     "$f(x) \\mp f(-x - 1)$: the forward or primitive (minus) or the surrogate (plus) of a pair of opposite thresholds."
-    def __init__(self, f, sign): self.f, self.sign = f, sign
     def __call__(self, x, **hyperparameters):
         if x.dtype == jnp.bool_: x = x.astype(jnp.int32)
         lo = jnp.asarray(self.f(-x - 1, **hyperparameters))
-        return jnp.asarray(self.f(x, **hyperparameters)) + (lo if self.sign > 0 else -lo)
+        return jnp.asarray(self.f(x, **hyperparameters)) + (lo if self.p > 0 else -lo)
     @property
     def __name__(self): return f"signed {getattr(self.f, '__name__', repr(self.f))}"
-    def __eq__(self, other): return type(other) is _Mirrored and (self.f, self.sign) == (other.f, other.sign)
-    def __hash__(self): return hash((_Mirrored, self.f, self.sign))
 
 # %% ../nbs/38_signed.ipynb #b996bfc3
-class _Signed(SpikeFunction):
+class _Signed(Wrapper, SpikeFunction):
     "An activation with a second, opposite threshold at x = -1: spikes -1, 0 and +1."
+    name = 'signed'
     def __init__(self, act):
-        prim = None if act.prim is None else _Mirrored(act.prim, -1)
-        super().__init__('signed', _Mirrored(act.bwd, 1), _Mirrored(act.fwd, -1), prim, **act.hyperparameters)
-        self.act = act
-    def __repr__(self): return f"signed({self.act!r})"
-    def _id(self): return super()._id() + (self.act.name,)
+        super().__init__(act)
+        self._derive(lambda f: _Mirrored(f, 1), lambda f: _Mirrored(f, -1), lambda f: _Mirrored(f, -1))
 
 def signed(act:SpikeFunction, # the activation at each threshold: its step and its surrogate
           ) -> SpikeFunction:
     "Forward $H(x) - H(-x-1)$, spikes -1, 0, +1; backward $g(x) + g(-x-1)$."
-    if not isinstance(act, SpikeFunction):
-        raise TypeError(f"signed: act must be an activation (a SpikeFunction such as superspike()), got {type(act).__name__}.")
     return _Signed(act)

@@ -9,7 +9,7 @@ import numpy as np
 import jax, jax.numpy as jnp
 import pytest
 import spyx_axn as axn
-from spyx_axn.testing import _dtypes, _extremes, grad, grid
+from spyx_axn.testing import dtypes, extremes, grad, grid
 from conftest import STRICT, STRICT_FLAGS, factories
 
 FACTORIES = factories()
@@ -24,7 +24,7 @@ def test_the_flags_are_on():
 
 def finite_inputs(dt):
     "The grid and every finite extreme of `dt` (zeros of both signs, subnormal, tiny, largest), as `dt`."
-    xs = np.concatenate([_extremes(dt), grid()])
+    xs = np.concatenate([extremes(dt), grid()])
     with np.errstate(over='ignore'): xs = np.asarray(xs, dt)
     return jnp.asarray(xs[np.isfinite(xs.astype(np.float64))])
 
@@ -34,7 +34,7 @@ def test_backward_of_every_finite_input_makes_no_nan(factory):
     "Under jax_debug_nans, any NaN made in a backward pass raises: grad, vjp, jvp and jit(grad) make none."
     act = getattr(axn, factory)()
     with jax.debug_nans(True):
-        for dt in _dtypes():
+        for dt in dtypes():
             x = finite_inputs(dt)
             ones = jnp.ones_like(x)
             for g in (grad(act, x), jax.vjp(act, x)[1](ones)[0], jax.jvp(act, (x,), (ones,))[1],

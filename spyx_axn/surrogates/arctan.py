@@ -9,7 +9,7 @@ __all__ = ['arctan']
 import math
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, _symmetric_primitive, _hyperparameter
+from ..core import SpikeFunction, custom, _symmetric_primitive, domains, positive
 
 # %% ../../nbs/11_arctan.ipynb #e859ce77
 def _arctan(x, k):
@@ -21,7 +21,8 @@ def _arctan_primitive(x, k):
     return _symmetric_primitive(lambda x: (math.pi / 2 + jnp.arctan(k * math.pi * x)) / (k * math.pi**2), x, 1 / (k * math.pi))
 
 # %% ../../nbs/11_arctan.ipynb #43c82101
+@domains(k=positive)
 def arctan(k:float=2, # slope: larger is narrower; positive and finite
           ) -> SpikeFunction:
     r"Heaviside forward; backward $1/(\pi(1+(k\pi x)^2))$, the derivative of $\arctan(k\pi x)/(k\pi^2)$."
-    return custom(_arctan, primitive=_arctan_primitive, name='arctan', k=_hyperparameter('arctan', 'k', k))
+    return custom(_arctan, primitive=_arctan_primitive, name='arctan', k=k)

@@ -8,7 +8,7 @@ __all__ = ['boxcar']
 # %% ../../nbs/12_boxcar.ipynb #c31abe89
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, _symmetric_primitive, _hyperparameter
+from ..core import SpikeFunction, custom, _symmetric_primitive, domains, positive, non_negative
 
 # %% ../../nbs/12_boxcar.ipynb #e02313ff
 def _boxcar(x, width, height):
@@ -21,9 +21,10 @@ def _boxcar_primitive(x, width, height):
     return _symmetric_primitive(lower, x, width * height)
 
 # %% ../../nbs/12_boxcar.ipynb #a676a3a4
+@domains(width=positive, height=non_negative)
 def boxcar(width:float=2, # total width of the window, centred on the threshold; positive and finite
            height:float=0.5, # gradient inside the window; non-negative and finite
           ) -> SpikeFunction:
     r"Heaviside forward; backward `height` where $|x| \le$ `width`/2, else 0."
-    return custom(_boxcar, primitive=_boxcar_primitive, name='boxcar', width=_hyperparameter('boxcar', 'width', width),
-                  height=_hyperparameter('boxcar', 'height', height, above=None, at_least=0.))
+    return custom(_boxcar, primitive=_boxcar_primitive, name='boxcar', width=width,
+                  height=height)

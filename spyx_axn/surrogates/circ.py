@@ -8,7 +8,7 @@ __all__ = ['circ']
 # %% ../../nbs/34_circ.ipynb #c8ee412d
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, _symmetric_primitive, _hyperparameter
+from ..core import SpikeFunction, custom, _symmetric_primitive, domains, positive
 
 # %% ../../nbs/34_circ.ipynb #cf367211
 def _circ(x, k):
@@ -28,7 +28,8 @@ def _circ_primitive(x, k):
     return _symmetric_primitive(lower, x, 2 / k)
 
 # %% ../../nbs/34_circ.ipynb #f9f403ab
+@domains(k=positive)
 def circ(k:float=2, # slope: larger is narrower; Norse's alpha is 1/k; positive and finite
         ) -> SpikeFunction:
     r"Heaviside forward; backward $(1+(kx)^2)^{-3/2}$, Norse's circ surrogate with $\alpha = 1/k$."
-    return custom(_circ, primitive=_circ_primitive, name='circ', k=_hyperparameter('circ', 'k', k))
+    return custom(_circ, primitive=_circ_primitive, name='circ', k=k)

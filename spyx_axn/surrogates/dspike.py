@@ -8,7 +8,7 @@ __all__ = ['dspike']
 # %% ../../nbs/27_dspike.ipynb #386ca1bd
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, _hyperparameter, _symmetric_primitive
+from ..core import SpikeFunction, custom, domains, positive, _symmetric_primitive
 from .sigmoid import _logistic_bump
 
 # %% ../../nbs/27_dspike.ipynb #566996b2
@@ -22,7 +22,8 @@ def _dspike_primitive(x, b):
     return _symmetric_primitive(lower, x, 1.)
 
 # %% ../../nbs/27_dspike.ipynb #3178217c
+@domains(b=positive)
 def dspike(b:float=3, # temperature: larger is narrower and taller; positive and finite
           ) -> SpikeFunction:
     r"Heaviside forward; backward $b\,\mathrm{sech}^2(bx)/(2\tanh(b/2))$ on $|x| \le 1/2$, else 0: area 1."
-    return custom(_dspike, primitive=_dspike_primitive, name='dspike', b=_hyperparameter('dspike', 'b', b))
+    return custom(_dspike, primitive=_dspike_primitive, name='dspike', b=b)

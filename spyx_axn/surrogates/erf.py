@@ -9,7 +9,7 @@ __all__ = ['erf']
 import math
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, _symmetric_primitive, _hyperparameter
+from ..core import SpikeFunction, custom, _symmetric_primitive, domains, positive
 
 # %% ../../nbs/23_erf.ipynb #bd135768
 def _erf(x, k):
@@ -22,7 +22,8 @@ def _erf_primitive(x, k):
     return _symmetric_primitive(lambda x: jax.scipy.special.erfc(-k * x) / 2, x, 1.)
 
 # %% ../../nbs/23_erf.ipynb #c7b030f7
+@domains(k=positive)
 def erf(k:float=2, # slope: larger is narrower and taller; positive and finite
        ) -> SpikeFunction:
     r"Heaviside forward; backward $(k/\sqrt{\pi})\,e^{-k^2x^2}$, the derivative of $(1+\mathrm{erf}(kx))/2$: area 1."
-    return custom(_erf, primitive=_erf_primitive, name='erf', k=_hyperparameter('erf', 'k', k))
+    return custom(_erf, primitive=_erf_primitive, name='erf', k=k)

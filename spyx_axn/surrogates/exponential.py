@@ -8,7 +8,7 @@ __all__ = ['exponential']
 # %% ../../nbs/25_exponential.ipynb #1632bc1a
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, _symmetric_primitive, _hyperparameter
+from ..core import SpikeFunction, custom, _symmetric_primitive, domains, positive
 
 # %% ../../nbs/25_exponential.ipynb #3e41525e
 def _exponential(x, k):
@@ -20,7 +20,8 @@ def _exponential_primitive(x, k):
     return _symmetric_primitive(lambda x: jnp.exp(k * x) / k, x, 2 / k)
 
 # %% ../../nbs/25_exponential.ipynb #5d9d1bbd
+@domains(k=positive)
 def exponential(k:float=1, # decay rate: larger is narrower; positive and finite
                ) -> SpikeFunction:
     r"Heaviside forward; backward $e^{-k|x|}$, the SLAYER surrogate: peak 1, area $2/k$."
-    return custom(_exponential, primitive=_exponential_primitive, name='exponential', k=_hyperparameter('exponential', 'k', k))
+    return custom(_exponential, primitive=_exponential_primitive, name='exponential', k=k)

@@ -9,7 +9,7 @@ __all__ = ['multi_gaussian']
 import math
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, _symmetric_primitive, _hyperparameter
+from ..core import SpikeFunction, custom, _symmetric_primitive, domains, positive, non_negative
 
 # %% ../../nbs/24_multi_gaussian.ipynb #19118dd1
 def _gauss(x, mu, tau):
@@ -31,6 +31,7 @@ def _multi_gaussian_primitive(x, h, s, sigma, scale):
     return _symmetric_primitive(lower, x, scale * (1 - h))
 
 # %% ../../nbs/24_multi_gaussian.ipynb #cfbcdb92
+@domains(h=non_negative, s=positive, sigma=positive, scale=non_negative)
 def multi_gaussian(h:float=0.15, # weight of the two negative side Gaussians; non-negative and finite
                    s:float=6, # standard deviation of the side Gaussians relative to `sigma`; positive and finite
                    sigma:float=0.5, # standard deviation of the central Gaussian, offset of the side ones; positive and finite
@@ -38,6 +39,6 @@ def multi_gaussian(h:float=0.15, # weight of the two negative side Gaussians; no
                   ) -> SpikeFunction:
     r"Heaviside forward; backward Yin et al.'s multi-Gaussian: negative side lobes, area $\mathrm{scale}(1-h)$."
     f = 'multi_gaussian'
-    return custom(_multi_gaussian, primitive=_multi_gaussian_primitive, name=f, h=_hyperparameter(f, 'h', h, above=None, at_least=0.),
-                  s=_hyperparameter(f, 's', s), sigma=_hyperparameter(f, 'sigma', sigma),
-                  scale=_hyperparameter(f, 'scale', scale, above=None, at_least=0.))
+    return custom(_multi_gaussian, primitive=_multi_gaussian_primitive, name=f, h=h,
+                  s=s, sigma=sigma,
+                  scale=scale)

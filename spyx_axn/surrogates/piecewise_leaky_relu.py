@@ -8,7 +8,7 @@ __all__ = ['piecewise_leaky_relu']
 # %% ../../nbs/33_piecewise_leaky_relu.ipynb #6000e74d
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, _hyperparameter
+from ..core import SpikeFunction, custom, domains, positive, non_negative
 
 # %% ../../nbs/33_piecewise_leaky_relu.ipynb #da185c8f
 def _piecewise_leaky_relu(x, width, leak):
@@ -22,10 +22,11 @@ def _piecewise_leaky_relu_primitive(x, width, leak):
     return jnp.where(inside, 0.5 + x / width, jnp.where(x > 0, 1, 0) + jnp.where(leak == 0, 0, leak * out))
 
 # %% ../../nbs/33_piecewise_leaky_relu.ipynb #4a7aec0c
+@domains(width=positive, leak=non_negative)
 def piecewise_leaky_relu(width:float=2, # total width of the unit-area window; positive and finite
                          leak:float=0.01, # gradient outside the window; non-negative and finite
                         ) -> SpikeFunction:
     r"Heaviside forward; backward 1/`width` where $|x| \le$ `width`/2, else `leak`."
     return custom(_piecewise_leaky_relu, primitive=_piecewise_leaky_relu_primitive, name='piecewise_leaky_relu',
-                  width=_hyperparameter('piecewise_leaky_relu', 'width', width),
-                  leak=_hyperparameter('piecewise_leaky_relu', 'leak', leak, above=None, at_least=0.))
+                  width=width,
+                  leak=leak)

@@ -8,7 +8,7 @@ __all__ = ['piecewise_quadratic']
 # %% ../../nbs/30_piecewise_quadratic.ipynb #c34aa9b8
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, _symmetric_primitive, _hyperparameter
+from ..core import SpikeFunction, custom, _symmetric_primitive, domains, positive
 from .triangular import _triangular
 
 # %% ../../nbs/30_piecewise_quadratic.ipynb #2ee0503b
@@ -21,8 +21,9 @@ def _piecewise_quadratic_primitive(x, k):
     return _symmetric_primitive(lambda x: jnp.square(jnp.maximum(0, 1 + k * x)) / 2, x, 1.)
 
 # %% ../../nbs/30_piecewise_quadratic.ipynb #1a031938
+@domains(k=positive)
 def piecewise_quadratic(k:float=1, # slope: peak k, support |x| <= 1/k; positive and finite
                        ) -> SpikeFunction:
     r"Heaviside forward; backward $\max(0, k-k^2|x|)$, a triangle of height $k$ and unit area."
     return custom(_piecewise_quadratic, primitive=_piecewise_quadratic_primitive, name='piecewise_quadratic',
-                  k=_hyperparameter('piecewise_quadratic', 'k', k))
+                  k=k)

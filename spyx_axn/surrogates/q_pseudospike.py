@@ -8,7 +8,7 @@ __all__ = ['q_pseudospike']
 # %% ../../nbs/31_q_pseudospike.ipynb #f7e14417
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, _symmetric_primitive, _hyperparameter
+from ..core import SpikeFunction, custom, _symmetric_primitive, Domain, domains
 
 # %% ../../nbs/31_q_pseudospike.ipynb #15a6bf92
 @jax.custom_jvp
@@ -47,8 +47,9 @@ def _q_pseudospike_primitive(x, alpha):
     return _symmetric_primitive(lambda x: jnp.exp((1 - alpha) * jnp.log1p(-2 * x / (alpha - 1))) / 2, x, 1.)
 
 # %% ../../nbs/31_q_pseudospike.ipynb #26358c80
+@domains(alpha=Domain(1.))
 def q_pseudospike(alpha:float=2, # tail index: tails fall as |x|^-alpha; greater than 1 and finite
                  ) -> SpikeFunction:
     r"Heaviside forward; backward $(1+2|x|/(\alpha-1))^{-\alpha}$, peak 1 and area 1 with fat tails."
     return custom(_q_pseudospike, primitive=_q_pseudospike_primitive, name='q_pseudospike',
-                  alpha=_hyperparameter('q_pseudospike', 'alpha', alpha, above=1.))
+                  alpha=alpha)

@@ -8,7 +8,7 @@ __all__ = ['s2nn']
 # %% ../../nbs/32_s2nn.ipynb #5fbae6ba
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, _hyperparameter
+from ..core import SpikeFunction, custom, domains, positive
 from .sigmoid import _logistic_bump
 
 # %% ../../nbs/32_s2nn.ipynb #4ea9c59d
@@ -23,8 +23,9 @@ def _s2nn_primitive(x, k, beta):
     return jnp.where(below, jax.nn.sigmoid(k * jnp.where(below, x, 0)), 0.5 + beta * jnp.log1p(jnp.where(below, 0, x)))
 
 # %% ../../nbs/32_s2nn.ipynb #40b53bb9
+@domains(k=positive, beta=positive)
 def s2nn(k:float=4, # slope of the sigmoid derivative below threshold; positive and finite
          beta:float=1, # scale of beta/(x+1) above threshold, and g(0); positive and finite
         ) -> SpikeFunction:
     r"Heaviside forward; backward $k\,s(kx)(1-s(kx))$ below threshold and $\beta/(x+1)$ at or above it."
-    return custom(_s2nn, primitive=_s2nn_primitive, name='s2nn', k=_hyperparameter('s2nn', 'k', k), beta=_hyperparameter('s2nn', 'beta', beta))
+    return custom(_s2nn, primitive=_s2nn_primitive, name='s2nn', k=k, beta=beta)

@@ -8,7 +8,7 @@ __all__ = ['sigmoid']
 # %% ../../nbs/20_sigmoid.ipynb #c066c539
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, _symmetric_primitive, _hyperparameter
+from ..core import SpikeFunction, custom, _symmetric_primitive, domains, positive
 
 # %% ../../nbs/20_sigmoid.ipynb #1b580858
 @jax.custom_jvp
@@ -32,7 +32,8 @@ def _sigmoid_primitive(x, k):
     return _symmetric_primitive(lambda x: jax.nn.sigmoid(k * x), x, 1.)
 
 # %% ../../nbs/20_sigmoid.ipynb #fdc4750f
+@domains(k=positive)
 def sigmoid(k:float=4, # slope: larger is narrower and taller; positive and finite
            ) -> SpikeFunction:
     r"Heaviside forward; backward $k\,s(kx)(1-s(kx))$, the derivative of the logistic sigmoid $s(kx)$."
-    return custom(_sigmoid, primitive=_sigmoid_primitive, name='sigmoid', k=_hyperparameter('sigmoid', 'k', k))
+    return custom(_sigmoid, primitive=_sigmoid_primitive, name='sigmoid', k=k)

@@ -8,7 +8,7 @@ __all__ = ['softsign']
 # %% ../../nbs/22_softsign.ipynb #993ae219
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, _symmetric_primitive, _hyperparameter
+from ..core import SpikeFunction, custom, _symmetric_primitive, domains, positive
 from .superspike import _superspike
 
 # %% ../../nbs/22_softsign.ipynb #71cb8d20
@@ -21,7 +21,8 @@ def _softsign_primitive(x, k):
     return _symmetric_primitive(lambda x: 0.5 / (1 - k * x), x, 1.)
 
 # %% ../../nbs/22_softsign.ipynb #87fb12d8
+@domains(k=positive)
 def softsign(k:float=2, # slope: larger is narrower and taller; positive and finite
             ) -> SpikeFunction:
     r"Heaviside forward; backward $k/(2(1+k|x|)^2)$, the derivative of $(1 + \mathrm{softsign}(kx))/2$: area 1."
-    return custom(_softsign, primitive=_softsign_primitive, name='softsign', k=_hyperparameter('softsign', 'k', k))
+    return custom(_softsign, primitive=_softsign_primitive, name='softsign', k=k)

@@ -8,9 +8,10 @@ __all__ = ['straight_through']
 # %% ../../nbs/35_straight_through.ipynb #2b42ec68
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom
+from ..core import SpikeFunction, custom, domains
 
 # %% ../../nbs/35_straight_through.ipynb #3e5fabe4
+@domains()
 def straight_through() -> SpikeFunction:
     "Heaviside forward; backward 1: the cotangent passes through the step unchanged."
     return custom(name='straight_through')

@@ -8,7 +8,7 @@ __all__ = ['superspike']
 # %% ../../nbs/10_superspike.ipynb #8e02a774
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, _symmetric_primitive, _hyperparameter
+from ..core import SpikeFunction, custom, _symmetric_primitive, domains, positive
 
 # %% ../../nbs/10_superspike.ipynb #966e0166
 def _superspike(x, k):
@@ -20,7 +20,8 @@ def _superspike_primitive(x, k):
     return _symmetric_primitive(lambda x: 1 / (1 - k * x) / k, x, 2 / k)
 
 # %% ../../nbs/10_superspike.ipynb #30b6e201
+@domains(k=positive)
 def superspike(k:float=25, # slope: larger is narrower; positive and finite
               ) -> SpikeFunction:
     "Heaviside forward; backward $1/(1+k|x|)^2$, the SuperSpike fast-sigmoid derivative."
-    return custom(_superspike, primitive=_superspike_primitive, name='superspike', k=_hyperparameter('superspike', 'k', k))
+    return custom(_superspike, primitive=_superspike_primitive, name='superspike', k=k)

@@ -8,7 +8,7 @@ __all__ = ['tanh']
 # %% ../../nbs/13_tanh.ipynb #7274c7c1
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, _symmetric_primitive, _hyperparameter
+from ..core import SpikeFunction, custom, _symmetric_primitive, domains, positive
 from .sigmoid import _logistic_bump
 
 # %% ../../nbs/13_tanh.ipynb #22a92656
@@ -21,7 +21,8 @@ def _tanh_primitive(x, k):
     return _symmetric_primitive(lambda x: 2 / k * jax.nn.sigmoid(2 * k * x), x, 2 / k)
 
 # %% ../../nbs/13_tanh.ipynb #1e7eb4cc
+@domains(k=positive)
 def tanh(k:float=1, # slope: larger is narrower; positive and finite
         ) -> SpikeFunction:
     r"Heaviside forward; backward $4/(e^{-kx}+e^{kx})^2 = \mathrm{sech}^2(kx)$, the derivative of $\tanh(kx)/k$."
-    return custom(_tanh, primitive=_tanh_primitive, name='tanh', k=_hyperparameter('tanh', 'k', k))
+    return custom(_tanh, primitive=_tanh_primitive, name='tanh', k=k)

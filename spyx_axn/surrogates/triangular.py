@@ -8,7 +8,7 @@ __all__ = ['triangular']
 # %% ../../nbs/14_triangular.ipynb #ec35492e
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, _symmetric_primitive, _hyperparameter
+from ..core import SpikeFunction, custom, _symmetric_primitive, domains, positive
 
 # %% ../../nbs/14_triangular.ipynb #f9c2e4af
 def _triangular(x, k):
@@ -20,7 +20,8 @@ def _triangular_primitive(x, k):
     return _symmetric_primitive(lambda x: jnp.square(jnp.maximum(0, 1 + k * x)) / (2 * k), x, 1 / k)
 
 # %% ../../nbs/14_triangular.ipynb #7806bf6a
+@domains(k=positive)
 def triangular(k:float=2, # slope: the support is |x| <= 1/k; positive and finite
               ) -> SpikeFunction:
     r"Heaviside forward; backward $\max(0, 1-|kx|)$, a triangle of height 1 and half-width $1/k$."
-    return custom(_triangular, primitive=_triangular_primitive, name='triangular', k=_hyperparameter('triangular', 'k', k))
+    return custom(_triangular, primitive=_triangular_primitive, name='triangular', k=k)

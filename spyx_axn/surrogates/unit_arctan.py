@@ -9,7 +9,7 @@ __all__ = ['unit_arctan']
 import math
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, _symmetric_primitive, _hyperparameter
+from ..core import SpikeFunction, custom, _symmetric_primitive, domains, positive
 
 # %% ../../nbs/21_unit_arctan.ipynb #2bdb1e33
 @jax.custom_jvp
@@ -32,7 +32,8 @@ def _unit_arctan_primitive(x, k):
     return _symmetric_primitive(lambda x: 0.5 + jnp.arctan(math.pi / 2 * k * x) / math.pi, x, 1.)
 
 # %% ../../nbs/21_unit_arctan.ipynb #c546107b
+@domains(k=positive)
 def unit_arctan(k:float=2, # slope: larger is narrower and taller; positive and finite
                ) -> SpikeFunction:
     r"Heaviside forward; backward $(k/2)/(1+(\pi k x/2)^2)$, the derivative of $\arctan(\pi k x/2)/\pi$: area 1."
-    return custom(_unit_arctan, primitive=_unit_arctan_primitive, name='unit_arctan', k=_hyperparameter('unit_arctan', 'k', k))
+    return custom(_unit_arctan, primitive=_unit_arctan_primitive, name='unit_arctan', k=k)

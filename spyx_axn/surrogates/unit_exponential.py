@@ -8,7 +8,7 @@ __all__ = ['unit_exponential']
 # %% ../../nbs/26_unit_exponential.ipynb #ddda86c1
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, _symmetric_primitive, _hyperparameter
+from ..core import SpikeFunction, custom, _symmetric_primitive, domains, positive
 from .exponential import _exponential
 
 # %% ../../nbs/26_unit_exponential.ipynb #dd9847a9
@@ -21,7 +21,8 @@ def _unit_exponential_primitive(x, k):
     return _symmetric_primitive(lambda x: jnp.exp(k * x) / 2, x, 1.)
 
 # %% ../../nbs/26_unit_exponential.ipynb #04147f64
+@domains(k=positive)
 def unit_exponential(k:float=1, # decay rate: larger is narrower and taller; positive and finite
                     ) -> SpikeFunction:
     r"Heaviside forward; backward $(k/2)\,e^{-k|x|}$, the Laplace density: peak $k/2$, area 1."
-    return custom(_unit_exponential, primitive=_unit_exponential_primitive, name='unit_exponential', k=_hyperparameter('unit_exponential', 'k', k))
+    return custom(_unit_exponential, primitive=_unit_exponential_primitive, name='unit_exponential', k=k)
