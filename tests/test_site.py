@@ -10,6 +10,7 @@ from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / 'tools'))
 import docs  # tools/docs.py: the site builder
+import explorer  # tools/explorer.py: the explorer's data
 
 # The pages, in sidebar order: the home page, then every notebook in file order, named without its number,
 # and the explorer after the gallery.
@@ -130,16 +131,37 @@ def test_explorer_draws_the_primitive_where_an_activation_has_one(monkeypatch):
     "F(x) is computed from `act.primitive` where the activation has that attribute, and left out where not."
     import spyx_axn
     get = spyx_axn.get
-    e = docs.explorer_curves('arctan', (-2., 2.), n=5)
+    e = explorer.explorer_curves('arctan', (-2., 2.), n=5)
     assert all(('F' in c) == hasattr(get('arctan'), 'primitive') for c in e['curves'].values())
     def with_primitive(name, **h):  # a stand-in primitive, k x, on the activation the registry builds
         act = get(name, **h)
         object.__setattr__(act, 'primitive', lambda x: x * act.hyperparameters['k'])
         return act
     monkeypatch.setattr(spyx_axn, 'get', with_primitive)
-    e = docs.explorer_curves('arctan', (-2., 2.), n=5)
+    e = explorer.explorer_curves('arctan', (-2., 2.), n=5)
     for i, k in enumerate(e['params'][0]['values']):
         np.testing.assert_array_equal(e['curves'][str(i)]['F'], np.float32(e['x'] * np.float32(k)))
+
+def test_explorer_reads_the_xlim_of_the_plot_call():
+    """The explorer's range of x is the `xlim` of the `plot(...)` call under `## Plot`, however written; `plot`'s
+    default without one; an error, never the default, where it cannot be read."""
+    from execnb.nbio import mk_cell, new_nb
+    def xlim(*code, heading='## Plot'):
+        nb = new_nb([mk_cell('# Page', cell_type='markdown'), mk_cell('plot([a], xlim=(-9., 9.))'),
+                     mk_cell(heading, cell_type='markdown'), *map(mk_cell, code),
+                     mk_cell('## Next', cell_type='markdown'), mk_cell('plot([a], xlim=(-7., 7.))')])
+        return explorer.plot_xlim(nb, 'page.html')
+    assert xlim('from spyx_axn import *', 'plot([superspike(k) for k in (5, 25)], xlim=(-1e1, 3));') == (-10., 3.)
+    assert xlim('fig = plot([a],\n           xlim = [ -3., 3 ])') == (-3., 3.)
+    assert xlim('plot([a], None, (-.5, 4.5))') == (-.5, 4.5)  # given in its place rather than by name
+    assert xlim('plot([a], xlim=(-1, 1)); plot([a], xlim=(-5, 5))') == (-1., 1.)  # the first call
+    assert xlim('plot([a]);') == xlim('x = 1') == xlim('plot([a])', heading='## Other') == (-2., 2.)  # `plot`'s default
+    for bad in ('plot([a], xlim=(-L, L))', 'plot([a], xlim=(-2., 2., 3.))', 'plot([a], xlim=(True, 2))',
+                'plot([a], xlim=2.)', 'plot([a], xlim=(-1e999, 1))', 'plot([a], **kw)', 'plot([a], x_lim=(-1, 1))',
+                'plot([a], xlim=(-1, 1))\n%timeit 1'):
+        with pytest.raises(ValueError, match=r'page\.html: '):
+            xlim(bad)
+    assert explorer.page_xlim('dspike.html') == (-1., 1.)
 
 # ---- in the browser ----
 

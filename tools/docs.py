@@ -7,30 +7,20 @@ Each notebook in nbs/ becomes one page of OUT (`_docs/` by default), named as nb
 Quarto (hidden cells dropped, `show_doc` rendered, links added); the saved outputs are written as
 Markdown with the figures copied beside; pandoc turns that into HTML with math as MathML. Every page
 gets the same sidebar: the home page, then every notebook in file order, with the explorer after the
-gallery. The explorer's curves are computed here, by `spyx_axn` itself, and written beside the pages as
-`explorer-data.js` (a script, so that the page works opened from disk). Pagefind then indexes the pages
-for the search box."""
-import base64, html, itertools, json, os, re, shutil, subprocess, sys
+gallery. The explorer's curves are computed by `spyx_axn` itself (tools/explorer.py) and written beside the
+pages as `explorer-data.js` (a script, so that the page works opened from disk); its page's text and controls
+are tools/site/explorer-intro.md and explorer-body.html. Pagefind then indexes the pages for the search box."""
+import base64, html, json, os, re, shutil, subprocess, sys
 from concurrent.futures import ThreadPoolExecutor
 from configparser import ConfigParser
 from pathlib import Path
-import numpy as np
-import jax
-import jax.numpy as jnp
 import pypandoc
 from execnb.nbio import dict2nb, read_nb, write_nb
 from nbdev.processors import FilterDefaults
+from pages import ROOT, activation_pages, notebooks, page_name  # tools/pages.py: which notebook is which page
+from explorer import explorer_data  # tools/explorer.py: the explorer's curves
 
-ROOT = Path(__file__).resolve().parent.parent
 ASSETS = Path(__file__).resolve().parent / 'site'
-
-def notebooks(nbs=ROOT / 'nbs'):
-    "The notebooks in sidebar order: index first, then by file name."
-    return sorted(nbs.glob('*.ipynb'), key=lambda p: (p.stem != 'index', p.name))
-
-def page_name(nb_path):
-    "The page a notebook becomes: its name without the number prefix, as nbdev's `output-file`."
-    return re.sub(r'^\d+[_-]', '', nb_path.stem) + '.html'
 
 def site_url():
     "Where nbdev's links to other pages start (settings.ini's doc_host and doc_baseurl); they become relative links here."
@@ -113,116 +103,11 @@ def sidebar(pages, current):
                     f'{"Home" if p == "index.html" else html.escape(t)}</a></li>' for p, t in pages)
     return f'<ul>{items}</ul>'
 
-# The explorer: every activation's surrogate on a grid of hyperparameter values, computed by spyx_axn.
+# The explorer: every activation's surrogate on a grid of hyperparameter values, computed by spyx_axn (explorer.py);
+# its page is its intro (site/explorer-intro.md) and its controls (site/explorer-body.html).
 EXPLORER = ('explorer.html', 'Explorer')
 EXPLORER_AFTER = 'gallery.html'
-
-def activation_pages():
-    "Activation name to the page that defines it, from nbdev's index of the package."
-    from spyx_axn import available
-    from spyx_axn._modidx import d
-    syms = {k: v[0] for mod, entries in d['syms'].items() if mod.startswith('spyx_axn.surrogates.') for k, v in entries.items()}
-    return {n: next(url.split('#')[0] for k, url in syms.items() if k.endswith(f'.{n}')) for n in available()}
-
-def page_xlim(page):
-    "The range of x of the figure under a page's `## Plot` heading, as its `plot(...)` call gives it."
-    nb = next(read_nb(p) for p in notebooks() if page_name(p) == page)
-    after = itertools.dropwhile(lambda c: not (c.cell_type == 'markdown' and re.search(r'^## Plot', c.source, re.M)), nb.cells)
-    src = next((c.source for c in after if c.cell_type == 'code' and 'plot(' in c.source), '')
-    m = re.search(r'xlim=\(\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*\)', src)
-    return (float(m[1]), float(m[2])) if m else (-2., 2.)  # `plot`'s default
-
-def grid_values(default, m):
-    "2m+1 values from default/4 to 4 default, geometric, the default itself in the middle."
-    if isinstance(default, bool) or not isinstance(default, (int, float)): return [default]
-    if default == 0: return [0.] + [0.05 * 4 ** (j / m) for j in range(-m + 1, m + 1)] if m else [0.]
-    return [default if j == 0 else float(default * 4 ** (j / m)) for j in range(-m, m + 1)]
-
-def b64(a):
-    return base64.b64encode(np.asarray(a, '<f4').tobytes()).decode()
-
-def explorer_curves(name, xlim, n=801):
-    "`name`'s surrogate g(x) (and primitive F(x) where the activation has one) at every point of its grid."
-    from spyx_axn import get
-    from spyx_axn.registry import area, _defaults, _integral, _points
-    from spyx_axn.plotting import curve
-    defaults = _defaults(name)
-    m = {0: 0, 1: 6, 2: 3, 3: 2}.get(len(defaults), 1)  # 13 values for one hyperparameter, 7 each for two, 5 for three, 3 beyond
-    params = [{'name': h, 'values': grid_values(v, m), 'default': grid_values(v, m).index(v)} for h, v in defaults.items()]
-    for p in params: p['labels'] = [f'{v:.4g}' for v in p['values']]
-    xs = jnp.linspace(*xlim, n, dtype=jnp.float32)  # the points `curve` samples
-    setting = lambda idx: {p['name']: p['values'][i] for p, i in zip(params, idx)}
-    curves, ok = {}, []
-    for idx in itertools.product(*(range(len(p['values'])) for p in params)):
-        key = ','.join(map(str, idx))
-        try: get(name, **setting(idx))  # the factory's own check and message
-        except ValueError as e: curves[key] = {'error': str(e)}; continue
-        ok.append((key, idx))
-    numeric = [j for j, p in enumerate(params) if isinstance(p['values'][0], float)]
-    lim, n_area = 1e6, 40_001  # `area`'s rule on a tenth of its points, for every setting at once
-    X = np.concatenate([np.asarray(xs), [0.], _points(lim, n_area)]).astype(np.float32)
-    has_F = False
-    def values(*hv):
-        "One setting's g on X and F on xs (empty without a primitive), its numeric hyperparameters traced, as `vmap` gives them."
-        nonlocal has_F
-        act = get(name, **{p['name']: hv[numeric.index(j)] if j in numeric else p['values'][0] for j, p in enumerate(params)})
-        try: F, has_F = act.primitive(xs), True
-        except (AttributeError, TypeError, ValueError, NotImplementedError): F = jnp.zeros(0)  # raised before tracing: no primitive
-        return act.surrogate(X), F
-    # Every valid setting in one compiled program.
-    H = [np.asarray([params[j]['values'][idx[j]] for _, idx in ok], np.float32) for j in numeric]
-    G, F = jax.jit(jax.vmap(values, axis_size=len(ok)))(*H) if ok else (None, None)
-    for r, (key, idx) in enumerate(ok):
-        g = np.asarray(G[r], np.float64)
-        c = {'g': np.asarray(G[r, :n]), 'peak': float(g[n]), 'area': _integral(g[n + 1:], lim, n_area)}
-        if all(i == p['default'] for p, i in zip(params, idx)):
-            # At the defaults, what `plot` draws on the activation's page, and the area `describe` (the home page) gives.
-            act = get(name, **setting(idx))
-            c['g'], c['area'] = curve(act, xlim, n)[1], area(act)
-        if has_F: c['F'] = np.asarray(F[r], np.float32)
-        curves[key] = c
-    return {'params': params, 'xlim': list(xlim), 'x': np.asarray(xs), 'curves': curves}
-
-def explorer_data():
-    "Every activation's explorer curves, as JSON-ready data with the arrays in base64 float32."
-    out = {}
-    for name, page in activation_pages().items():
-        e = explorer_curves(name, page_xlim(page))
-        ok = [c for c in e['curves'].values() if 'g' in c]
-        lim = lambda k: [min(0., min(float(np.nanmin(c[k])) for c in ok)), max(float(np.nanmax(c[k])) for c in ok)] \
-                        if ok and all(k in c for c in ok) else None
-        e['ylim'], e['Flim'] = lim('g'), lim('F')
-        for c in ok:
-            c['peak'], c['area'] = f"{c['peak']:.4g}", (f"{c['area']:.4g}" if np.isfinite(c['area']) else '∞')
-            for k in ('g', 'F'):
-                if k in c: c[k] = b64(c[k])
-        e['x'], e['page'] = b64(e['x']), page
-        out[name] = e
-    return out
-
-EXPLORER_BODY = """<div id="explorer" data-pagefind-ignore>
-<p class="explorer-controls"><label>Activation <select id="explorer-act"></select></label>
-<a id="explorer-page" href="#">its page</a>
-<label class="explorer-hold"><input type="checkbox" id="explorer-hold"> hold the y axis at the range of every setting</label></p>
-<div id="explorer-sliders"></div>
-<p class="explorer-numbers">peak <var>g</var>(0) = <output id="explorer-peak"></output>
-&emsp; area ∫<var>g</var> = <output id="explorer-area"></output></p>
-<p id="explorer-error" role="alert" hidden></p>
-<figure><canvas id="explorer-g" width="760" height="320" aria-label="the surrogate g(x)"></canvas>
-<figcaption>The surrogate derivative <var>g</var>(<var>x</var>) at the settings above; in grey, at the defaults.</figcaption></figure>
-<figure id="explorer-F-figure" hidden><canvas id="explorer-F" width="760" height="220" aria-label="the primitive F(x)"></canvas>
-<figcaption>The primitive <var>F</var>(<var>x</var>), whose derivative is <var>g</var>.</figcaption></figure>
-</div>
-<noscript><p>The explorer draws with JavaScript, which is turned off.</p></noscript>
-<script src="explorer-data.js"></script>
-<script src="explorer.js"></script>"""
-
-EXPLORER_TEXT = """Pick an activation and move a slider per hyperparameter: the surrogate $g(x)$ is drawn, with its
-peak $g(0)$ and its area $\\int g$. Each slider runs over a grid of values from a quarter of the
-default to four times it; every curve on the grid was computed by `spyx_axn` when this site was built
-(`jax.grad` through the activation, as on its page), none by this page. With every slider at its
-default, the curve is the one drawn on the activation's own page. A setting the factory refuses
-shows the factory's message instead."""
+EXPLORER_DESCRIPTION = "Every surrogate, every hyperparameter: move a slider, see the curve."
 
 def convert(md, title, description, pages, current, explore=''):
     "One page of the site: Markdown to standalone HTML in the site's template."
@@ -260,8 +145,8 @@ def build(out=ROOT / '_docs', search=True):
         data = json.dumps(explorer_data(), separators=(',', ':'), ensure_ascii=False)
         for name, page in converted.items(): (out / name).write_text(page.result())
     (out / 'explorer-data.js').write_text(f"// The explorer's curves, computed by spyx_axn when the site was built.\nwindow.EXPLORER_DATA = {data};\n")
-    (out / EXPLORER[0]).write_text(convert(EXPLORER_TEXT + '\n\n' + raw_html(EXPLORER_BODY) + '\n', EXPLORER[1],
-                                           "Every surrogate, every hyperparameter: move a slider, see the curve.",
+    intro, body = ((ASSETS / f).read_text().strip() for f in ('explorer-intro.md', 'explorer-body.html'))
+    (out / EXPLORER[0]).write_text(convert(f"{intro}\n\n{raw_html(body)}\n", EXPLORER[1], EXPLORER_DESCRIPTION,
                                            pages, EXPLORER[0]))
     if search:  # Pagefind, from PyPI (requirements-dev.txt): the index and its search box, in out/pagefind/
         r = subprocess.run([sys.executable, '-m', 'pagefind', '--site', str(out), '--quiet'], capture_output=True, text=True)

@@ -1,0 +1,129 @@
+"""The explorer's data: every activation's surrogate g(x), and its primitive F(x) where it has one, at every point of
+a grid of hyperparameter values, with each setting's peak and area, computed by `spyx_axn` when the site is built.
+The range of x is that of the figure on the activation's page, read from the `plot(...)` call under `## Plot`."""
+import ast, base64, inspect, itertools, math, re
+import numpy as np
+import jax
+import jax.numpy as jnp
+from execnb.nbio import read_nb
+import spyx_axn
+from spyx_axn.plotting import curve, plot
+from spyx_axn.registry import area
+from spyx_axn.registry import _integral as integral, _points as points  # `area`'s rule: its points, its integral
+from pages import activation_pages, notebooks, page_name
+
+PLOT_HEADING, HEADING = re.compile(r'^## Plot', re.M), re.compile(r'^#{1,2}\s', re.M)
+
+def plot_call(nb, where):
+    """The first `plot(...)` call in the code cells under notebook `nb`'s `## Plot` heading (up to the next heading of
+    its level or above), with its cell's source; None if there is none. `where` names the notebook in errors."""
+    cells = iter(nb.cells)
+    if not any(c.cell_type == 'markdown' and PLOT_HEADING.search(c.source) for c in cells): return None
+    for c in itertools.takewhile(lambda c: not (c.cell_type == 'markdown' and HEADING.search(c.source)), cells):
+        if c.cell_type != 'code': continue
+        try: tree = ast.parse(c.source)
+        except SyntaxError as e:  # a cell of IPython magics, say: an error only where it may hold the call
+            if 'plot' in c.source: raise ValueError(f"{where}: a cell under `## Plot` is not Python: {e}") from None
+            continue
+        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, 'id', None) == 'plot']
+        if calls: return min(calls, key=lambda n: (n.lineno, n.col_offset)), c.source
+    return None
+
+def plot_xlim(nb, where):
+    """The range of x of the figure under notebook `nb`'s `## Plot` heading: its `plot(...)` call's `xlim`, as
+    `ast.literal_eval` reads it, or `plot`'s default where there is no call or it gives none. An `xlim` that is
+    present but not two numbers written out is an error, never the default."""
+    signature, found = inspect.signature(plot), plot_call(nb, where)
+    default = tuple(map(float, signature.parameters['xlim'].default))
+    if not found: return default
+    (call, src), unread = found, f"{where}: cannot read the xlim of the `plot(...)` call under `## Plot`"
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        raise ValueError(f"{unread}: it passes *args or **kwargs")
+    try: node = signature.bind(*call.args, **{k.arg: k.value for k in call.keywords}).arguments.get('xlim')
+    except TypeError as e: raise ValueError(f"{unread}: {e}") from None
+    if node is None: return default
+    try: lim = ast.literal_eval(node)
+    except (ValueError, TypeError): lim = None  # not a literal
+    if not (isinstance(lim, (tuple, list)) and len(lim) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in lim)):
+        raise ValueError(f"{unread}: `{ast.get_source_segment(src, node)}` is not two finite numbers written out, "
+                         "as in xlim=(-2., 2.)")
+    return tuple(map(float, lim))
+
+def page_xlim(page):
+    "The range of x of the figure under a page's `## Plot` heading (see `plot_xlim`)."
+    return plot_xlim(next(read_nb(p) for p in notebooks() if page_name(p) == page), page)
+
+def defaults(name):
+    "The hyperparameters activation `name` accepts, with their defaults: its factory's signature."
+    return {p.name: p.default for p in inspect.signature(getattr(spyx_axn, name)).parameters.values()}
+
+def grid_values(default, m):
+    "2m+1 values from default/4 to 4 default, geometric, the default itself in the middle."
+    if isinstance(default, bool) or not isinstance(default, (int, float)): return [default]
+    if default == 0: return [0.] + [0.05 * 4 ** (j / m) for j in range(-m + 1, m + 1)] if m else [0.]
+    return [default if j == 0 else float(default * 4 ** (j / m)) for j in range(-m, m + 1)]
+
+def b64(a):
+    return base64.b64encode(np.asarray(a, '<f4').tobytes()).decode()
+
+def explorer_curves(name, xlim, n=801):
+    "`name`'s surrogate g(x) (and primitive F(x) where the activation has one) at every point of its grid."
+    get = spyx_axn.get
+    hyper = defaults(name)
+    # 13 values for one hyperparameter, 7 each for two, 5 for three, 3 beyond
+    m = {0: 0, 1: 6, 2: 3, 3: 2}.get(len(hyper), 1)
+    params = [{'name': h, 'values': grid_values(v, m), 'default': grid_values(v, m).index(v)} for h, v in hyper.items()]
+    for p in params: p['labels'] = [f'{v:.4g}' for v in p['values']]
+    xs = jnp.linspace(*xlim, n, dtype=jnp.float32)  # the points `curve` samples
+    setting = lambda idx: {p['name']: p['values'][i] for p, i in zip(params, idx)}
+    curves, ok = {}, []
+    for idx in itertools.product(*(range(len(p['values'])) for p in params)):
+        key = ','.join(map(str, idx))
+        try: get(name, **setting(idx))  # the factory's own check and message
+        except ValueError as e: curves[key] = {'error': str(e)}; continue
+        ok.append((key, idx))
+    numeric = [j for j, p in enumerate(params) if isinstance(p['values'][0], float)]
+    lim, n_area = 1e6, 40_001  # `area`'s rule on a tenth of its points, for every setting at once
+    X = np.concatenate([np.asarray(xs), [0.], points(lim, n_area)]).astype(np.float32)
+    has_F = False
+    def values(*hv):
+        """One setting's g on X and F on xs (empty without a primitive), its numeric hyperparameters traced, as `vmap`
+        gives them."""
+        nonlocal has_F
+        act = get(name, **{p['name']: hv[numeric.index(j)] if j in numeric else p['values'][0]
+                           for j, p in enumerate(params)})
+        try: F, has_F = act.primitive(xs), True
+        except (AttributeError, TypeError, ValueError, NotImplementedError):  # raised before tracing: no primitive
+            F = jnp.zeros(0)
+        return act.surrogate(X), F
+    # Every valid setting in one compiled program.
+    H = [np.asarray([params[j]['values'][idx[j]] for _, idx in ok], np.float32) for j in numeric]
+    G, F = jax.jit(jax.vmap(values, axis_size=len(ok)))(*H) if ok else (None, None)
+    for r, (key, idx) in enumerate(ok):
+        g = np.asarray(G[r], np.float64)
+        c = {'g': np.asarray(G[r, :n]), 'peak': float(g[n]), 'area': integral(g[n + 1:], lim, n_area)}
+        if all(i == p['default'] for p, i in zip(params, idx)):
+            # At the defaults, what `plot` draws on the activation's page and the area `describe` gives (the home page).
+            act = get(name, **setting(idx))
+            c['g'], c['area'] = curve(act, xlim, n)[1], area(act)
+        if has_F: c['F'] = np.asarray(F[r], np.float32)
+        curves[key] = c
+    return {'params': params, 'xlim': list(xlim), 'x': np.asarray(xs), 'curves': curves}
+
+def explorer_data():
+    "Every activation's explorer curves, as JSON-ready data with the arrays in base64 float32."
+    out = {}
+    for name, page in activation_pages().items():
+        e = explorer_curves(name, page_xlim(page))
+        ok = [c for c in e['curves'].values() if 'g' in c]
+        lim = lambda k: [min(0., min(float(np.nanmin(c[k])) for c in ok)), max(float(np.nanmax(c[k])) for c in ok)] \
+                        if ok and all(k in c for c in ok) else None
+        e['ylim'], e['Flim'] = lim('g'), lim('F')
+        for c in ok:
+            c['peak'], c['area'] = f"{c['peak']:.4g}", (f"{c['area']:.4g}" if np.isfinite(c['area']) else '∞')
+            for k in ('g', 'F'):
+                if k in c: c[k] = b64(c[k])
+        e['x'], e['page'] = b64(e['x']), page
+        out[name] = e
+    return out

@@ -1,0 +1,32 @@
+"""The notebooks of nbs/ as the site's pages: their order, the page each becomes, and the page of each activation,
+read from the notebooks themselves (`#| default_exp`) and from the public package."""
+import re
+from pathlib import Path
+from execnb.nbio import read_nb
+from nbdev.process import extract_directives
+import spyx_axn
+
+ROOT = Path(__file__).resolve().parent.parent
+
+def notebooks(nbs=ROOT / 'nbs'):
+    "The notebooks in sidebar order: index first, then by file name."
+    return sorted(nbs.glob('*.ipynb'), key=lambda p: (p.stem != 'index', p.name))
+
+def page_name(nb_path):
+    "The page a notebook becomes: its name without the number prefix, as nbdev's `output-file`."
+    return re.sub(r'^\d+[_-]', '', nb_path.stem) + '.html'
+
+def exported_module(nb):
+    "The module of the package that notebook `nb` exports to, as nbdev reads its `#| default_exp`; None if none."
+    found = (extract_directives(c, remove=False).get('default_exp') for c in nb.cells if c.cell_type == 'code')
+    return next((f'{spyx_axn.__name__}.{d[0]}' for d in found if d), None)
+
+def activation_pages():
+    "Activation name to the page that defines it: the page of the notebook that exports the module of its factory."
+    pages = {m: page_name(p) for p in notebooks() if (m := exported_module(read_nb(p)))}
+    out = {}
+    for name in spyx_axn.available():
+        module = getattr(spyx_axn, name).__module__
+        if module not in pages: raise LookupError(f"{name}: no notebook in nbs/ exports {module} (`#| default_exp`)")
+        out[name] = pages[module]
+    return out
