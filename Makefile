@@ -81,8 +81,10 @@ outputs: $(VENV)/.installed
 	$(BIN)/nbdev_export
 	$(PY) tools/readme.py
 
-# Fail if exporting or cleaning the notebooks would change a committed file.
+# Fail if ruff finds an unused import or an overlong line (pyproject.toml), or if exporting or cleaning the notebooks
+# would change a committed file.
 sync-check: $(VENV)/.installed
+	$(BIN)/ruff check spyx_axn tests tools benchmarks nbs
 	$(BIN)/nbdev_export
 	$(BIN)/nbdev_clean
 	$(PY) tools/readme.py --check

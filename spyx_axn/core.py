@@ -90,8 +90,9 @@ class Domain:
         raise ValueError(f"{fn}: {name} must be {self.rule} and finite, got {name}={value!r}.")
 
     def scaled(self, value:float, factor:float) -> float:
-        "`factor` times `value` where that is in the domain, else `factor` times as far from the bound: a sweep's value."
-        return value * factor if value * factor in self else self.low + (value - self.low) * factor
+        "`factor` times as far from the lower bound (from 0 where there is none) as `value`: a sweep's or a slider's value."
+        low = self.low or 0.
+        return low + (value - low) * factor
 
     def outside(self) -> list:
         "Values the domain refuses, for a test to try besides -1, infinities and NaN: 0, its bound and below its bound."

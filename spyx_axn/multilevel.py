@@ -7,7 +7,6 @@ __all__ = ['multilevel']
 
 # %% ../nbs/36_multilevel.ipynb #65243ff3
 import numpy as np
-import jax
 import jax.numpy as jnp
 from .core import SpikeFunction, Wrapper, _Derived, _is_traced, _compute_dtype
 

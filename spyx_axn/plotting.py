@@ -7,7 +7,6 @@ __all__ = ['curve', 'plot', 'small_multiples']
 
 # %% ../nbs/02_plotting.ipynb #6143807c
 import numpy as np
-import jax
 import jax.numpy as jnp
 from .core import SpikeFunction
 from .measure import area, grad, plot_points

@@ -10,7 +10,7 @@ import inspect
 import numpy as np
 from .core import SpikeFunction, Wrapper, _is_traced
 from .surrogates import factories
-from .measure import area, describe  # measured in spyx_axn.measure, and found here as before
+from .measure import area, describe  # noqa: F401 (measured in spyx_axn.measure, found here as before)
 _all_ = ['area', 'describe']
 
 # %% ../nbs/40_registry.ipynb #a937203d

@@ -6,7 +6,6 @@
 __all__ = ['signed']
 
 # %% ../nbs/38_signed.ipynb #6c2e6a57
-import jax
 import jax.numpy as jnp
 from .core import SpikeFunction, Wrapper, _Derived
 

@@ -88,7 +88,8 @@ def _coding(who, fs, n_channels, n_steps, dt, f_min, f_max, dynamic_range, max_r
                 f"{who}: {name} must be a positive integer; got {name}={v!r}.")
     dt = _number(who, 'dt', dt, lambda v: v * fs >= 1, f"seconds per step, at least one sample (1/{fs:g} s)")
     f_min = _number(who, 'f_min', f_min, lambda v: 0 < v < fs / 2, f"a frequency in Hz between 0 and fs/2 = {fs / 2:g}")
-    f_max = _number(who, 'f_max', f_max, lambda v: f_min < v < fs / 2, f"a frequency in Hz above f_min={f_min:g} and below fs/2 = {fs / 2:g}")
+    f_max = _number(who, 'f_max', f_max, lambda v: f_min < v < fs / 2,
+                    f"a frequency in Hz above f_min={f_min:g} and below fs/2 = {fs / 2:g}")
     dynamic_range = _number(who, 'dynamic_range', dynamic_range, lambda v: v > 0, "positive, in dB")
     max_rate = _number(who, 'max_rate', max_rate, lambda v: 0 < v <= 1, "in (0, 1], spikes per step")
     return dict(n_channels=int(n_channels), n_steps=int(n_steps), dt=dt, f_min=f_min, f_max=f_max,
@@ -181,7 +182,7 @@ def spoken_digits(languages=('en', 'de'), # any of WORDS' languages: 10 classes 
                   dynamic_range:float=40., max_rate:float=0.5, # the cochlea's parameters, as in `cochlea`
                   cache='~/.cache/spyx_axn', # folder that keeps each generated set; None: keep nothing
                  ):
-    "Spoken digits as spikes, ((x, y), (x_test, y_test)): float32 rasters [samples, n_steps, n_channels], int32 labels; test speakers are never in training."
+    "Spoken digits as spikes, ((x, y), (x_test, y_test)): float32 rasters [samples, n_steps, n_channels], int32 labels; test speakers are never in training."  # noqa: E501
     train, test = _grid('spoken_digits', languages, speakers, test_speakers, rates, pitches)
     code = _coding('spoken_digits', ESPEAK_RATE, n_channels, n_steps, dt, f_min, f_max, dynamic_range, max_rate)
     if cache is not None and not isinstance(cache, (str, os.PathLike)):

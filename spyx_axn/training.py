@@ -9,8 +9,6 @@ __all__ = ['randman', 'digits', 'split', 'init', 'forward', 'loss', 'accuracy', 
 import numpy as np
 import jax
 import jax.numpy as jnp
-import spyx_axn
-from .core import SpikeFunction
 from .escape_noise import EscapeNoise
 
 # %% ../nbs/60_training.ipynb #ecb390dc
@@ -74,7 +72,7 @@ def init(key, n_in:int, n_hidden:int, n_out:int, scale:float=3., dtype=jnp.float
 
 # %% ../nbs/60_training.ipynb #fce8f270
 def forward(params, x, act, beta:float=0.9, key=None):
-    "Spikes x [batch, steps, in] through the LIF layer into the readout: readout [batch, steps, out], hidden spikes [steps, batch, hidden]. With a `key`, `act(v, key_t)` draws stochastic spikes, one key per step."
+    "Spikes x [batch, steps, in] through the LIF layer into the readout: readout [batch, steps, out], hidden spikes [steps, batch, hidden]. With a `key`, `act(v, key_t)` draws stochastic spikes, one key per step."  # noqa: E501
     cur = jnp.einsum('bti,ih->tbh', x, params['w_in'])
     def step(carry, it):
         (v, r), (i, t) = carry, it

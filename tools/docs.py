@@ -144,7 +144,8 @@ def build(out=ROOT / '_docs', search=True):
                      for name, title, description, nb in docs}
         data = json.dumps(explorer_data(), separators=(',', ':'), ensure_ascii=False)
         for name, page in converted.items(): (out / name).write_text(page.result())
-    (out / 'explorer-data.js').write_text(f"// The explorer's curves, computed by spyx_axn when the site was built.\nwindow.EXPLORER_DATA = {data};\n")
+    (out / 'explorer-data.js').write_text("// The explorer's curves, computed by spyx_axn when the site was built.\n"
+                                          f"window.EXPLORER_DATA = {data};\n")
     intro, body = ((ASSETS / f).read_text().strip() for f in ('explorer-intro.md', 'explorer-body.html'))
     (out / EXPLORER[0]).write_text(convert(f"{intro}\n\n{raw_html(body)}\n", EXPLORER[1], EXPLORER_DESCRIPTION,
                                            pages, EXPLORER[0]))

@@ -8,8 +8,7 @@ import jax.numpy as jnp
 from execnb.nbio import read_nb
 import spyx_axn
 from spyx_axn.plotting import curve, plot
-from spyx_axn.registry import area
-from spyx_axn.registry import _integral as integral, _points as points  # `area`'s rule: its points, its integral
+from spyx_axn.measure import area, integral, plot_points, points
 from pages import activation_pages, notebooks, page_name
 
 PLOT_HEADING, HEADING = re.compile(r'^## Plot', re.M), re.compile(r'^#{1,2}\s', re.M)
@@ -58,11 +57,12 @@ def defaults(name):
     "The hyperparameters activation `name` accepts, with their defaults: its factory's signature."
     return {p.name: p.default for p in inspect.signature(getattr(spyx_axn, name)).parameters.values()}
 
-def grid_values(default, m):
-    "2m+1 values from default/4 to 4 default, geometric, the default itself in the middle."
+def grid_values(default, m, domain):
+    """2m+1 values from a quarter of the default to four times it, geometric, the default itself in the middle; measured
+    from the lower bound of the hyperparameter's declared domain (`Domain.scaled`), so that every value is in it."""
     if isinstance(default, bool) or not isinstance(default, (int, float)): return [default]
     if default == 0: return [0.] + [0.05 * 4 ** (j / m) for j in range(-m + 1, m + 1)] if m else [0.]
-    return [default if j == 0 else float(default * 4 ** (j / m)) for j in range(-m, m + 1)]
+    return [default if j == 0 else float(domain.scaled(default, 4 ** (j / m))) for j in range(-m, m + 1)]
 
 def b64(a):
     return base64.b64encode(np.asarray(a, '<f4').tobytes()).decode()
@@ -73,9 +73,11 @@ def explorer_curves(name, xlim, n=801):
     hyper = defaults(name)
     # 13 values for one hyperparameter, 7 each for two, 5 for three, 3 beyond
     m = {0: 0, 1: 6, 2: 3, 3: 2}.get(len(hyper), 1)
-    params = [{'name': h, 'values': grid_values(v, m), 'default': grid_values(v, m).index(v)} for h, v in hyper.items()]
+    domains = getattr(spyx_axn, name).domains
+    params = [{'name': h, 'values': grid_values(v, m, domains[h])} for h, v in hyper.items()]
+    for p in params: p['default'] = p['values'].index(hyper[p['name']])
     for p in params: p['labels'] = [f'{v:.4g}' for v in p['values']]
-    xs = jnp.linspace(*xlim, n, dtype=jnp.float32)  # the points `curve` samples
+    xs = plot_points(xlim, n)  # the points `curve` samples
     setting = lambda idx: {p['name']: p['values'][i] for p, i in zip(params, idx)}
     curves, ok = {}, []
     for idx in itertools.product(*(range(len(p['values'])) for p in params)):

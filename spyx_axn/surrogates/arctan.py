@@ -7,7 +7,6 @@ __all__ = ['arctan']
 
 # %% ../../nbs/11_arctan.ipynb #5ebc6f49
 import math
-import jax
 import jax.numpy as jnp
 from ..core import SpikeFunction, custom, _symmetric_primitive, domains, positive
 
@@ -24,5 +23,5 @@ def _arctan_primitive(x, k):
 @domains(k=positive)
 def arctan(k:float=2, # slope: larger is narrower; positive and finite
           ) -> SpikeFunction:
-    r"Heaviside forward; backward $1/(\pi(1+(k\pi x)^2))$, the derivative of $\arctan(k\pi x)/(k\pi^2)$."
+    r"Heaviside forward; backward the arctangent surrogate, of peak $1/\pi$."
     return custom(_arctan, primitive=_arctan_primitive, name='arctan', k=k)

@@ -6,7 +6,6 @@
 __all__ = ['boxcar']
 
 # %% ../../nbs/12_boxcar.ipynb #c31abe89
-import jax
 import jax.numpy as jnp
 from ..core import SpikeFunction, custom, _symmetric_primitive, domains, positive, non_negative
 
@@ -25,6 +24,6 @@ def _boxcar_primitive(x, width, height):
 def boxcar(width:float=2, # total width of the window, centred on the threshold; positive and finite
            height:float=0.5, # gradient inside the window; non-negative and finite
           ) -> SpikeFunction:
-    r"Heaviside forward; backward `height` where $|x| \le$ `width`/2, else 0."
+    "Heaviside forward; backward the rectangular window: `height` inside it, 0 outside."
     return custom(_boxcar, primitive=_boxcar_primitive, name='boxcar', width=width,
                   height=height)

@@ -25,5 +25,5 @@ def _dspike_primitive(x, b):
 @domains(b=positive)
 def dspike(b:float=3, # temperature: larger is narrower and taller; positive and finite
           ) -> SpikeFunction:
-    r"Heaviside forward; backward $b\,\mathrm{sech}^2(bx)/(2\tanh(b/2))$ on $|x| \le 1/2$, else 0: area 1."
+    r"Heaviside forward; backward Dspike's bump on the window $|x| \le 1/2$, of area 1."
     return custom(_dspike, primitive=_dspike_primitive, name='dspike', b=b)

@@ -6,7 +6,6 @@
 __all__ = ['piecewise_leaky_relu']
 
 # %% ../../nbs/33_piecewise_leaky_relu.ipynb #6000e74d
-import jax
 import jax.numpy as jnp
 from ..core import SpikeFunction, custom, domains, positive, non_negative
 
@@ -26,7 +25,7 @@ def _piecewise_leaky_relu_primitive(x, width, leak):
 def piecewise_leaky_relu(width:float=2, # total width of the unit-area window; positive and finite
                          leak:float=0.01, # gradient outside the window; non-negative and finite
                         ) -> SpikeFunction:
-    r"Heaviside forward; backward 1/`width` where $|x| \le$ `width`/2, else `leak`."
+    "Heaviside forward; backward a unit-area window of total `width`, and `leak` outside it."
     return custom(_piecewise_leaky_relu, primitive=_piecewise_leaky_relu_primitive, name='piecewise_leaky_relu',
                   width=width,
                   leak=leak)

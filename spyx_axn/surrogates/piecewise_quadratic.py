@@ -6,7 +6,6 @@
 __all__ = ['piecewise_quadratic']
 
 # %% ../../nbs/30_piecewise_quadratic.ipynb #c34aa9b8
-import jax
 import jax.numpy as jnp
 from ..core import SpikeFunction, custom, _symmetric_primitive, domains, positive
 from .triangular import _triangular
@@ -24,6 +23,6 @@ def _piecewise_quadratic_primitive(x, k):
 @domains(k=positive)
 def piecewise_quadratic(k:float=1, # slope: peak k, support |x| <= 1/k; positive and finite
                        ) -> SpikeFunction:
-    r"Heaviside forward; backward $\max(0, k-k^2|x|)$, a triangle of height $k$ and unit area."
+    "Heaviside forward; backward a triangle of height $k$ and unit area."
     return custom(_piecewise_quadratic, primitive=_piecewise_quadratic_primitive, name='piecewise_quadratic',
                   k=k)

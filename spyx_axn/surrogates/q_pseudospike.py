@@ -50,6 +50,6 @@ def _q_pseudospike_primitive(x, alpha):
 @domains(alpha=Domain(1.))
 def q_pseudospike(alpha:float=2, # tail index: tails fall as |x|^-alpha; greater than 1 and finite
                  ) -> SpikeFunction:
-    r"Heaviside forward; backward $(1+2|x|/(\alpha-1))^{-\alpha}$, peak 1 and area 1 with fat tails."
+    "Heaviside forward; backward q-PseudoSpike's bump: peak 1 and area 1, with fat tails."
     return custom(_q_pseudospike, primitive=_q_pseudospike_primitive, name='q_pseudospike',
                   alpha=alpha)

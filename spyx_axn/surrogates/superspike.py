@@ -6,7 +6,6 @@
 __all__ = ['superspike']
 
 # %% ../../nbs/10_superspike.ipynb #8e02a774
-import jax
 import jax.numpy as jnp
 from ..core import SpikeFunction, custom, _symmetric_primitive, domains, positive
 
@@ -23,5 +22,5 @@ def _superspike_primitive(x, k):
 @domains(k=positive)
 def superspike(k:float=25, # slope: larger is narrower; positive and finite
               ) -> SpikeFunction:
-    "Heaviside forward; backward $1/(1+k|x|)^2$, the SuperSpike fast-sigmoid derivative."
+    "Heaviside forward; backward the SuperSpike fast-sigmoid derivative."
     return custom(_superspike, primitive=_superspike_primitive, name='superspike', k=k)

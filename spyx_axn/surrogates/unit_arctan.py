@@ -35,5 +35,5 @@ def _unit_arctan_primitive(x, k):
 @domains(k=positive)
 def unit_arctan(k:float=2, # slope: larger is narrower and taller; positive and finite
                ) -> SpikeFunction:
-    r"Heaviside forward; backward $(k/2)/(1+(\pi k x/2)^2)$, the derivative of $\arctan(\pi k x/2)/\pi$: area 1."
+    "Heaviside forward; backward the arctangent surrogate scaled to area 1."
     return custom(_unit_arctan, primitive=_unit_arctan_primitive, name='unit_arctan', k=k)
