@@ -5,13 +5,9 @@ import numpy as np
 import jax, jax.numpy as jnp
 import pytest
 import spyx_axn as axn
-from spyx_axn.core import SpikeFunction
 from spyx_axn.testing import check_activation, check_primitive, grad, grid
-from conftest import run_python, factories
 from fastcore.docments import docments
-
-FACTORIES = factories()
-HYPER = [(f, h) for f, hs in FACTORIES.items() for h in hs]
+from helpers import FACTORIES, HYPER, run_python
 
 # Hyperparameters whose domain is not (0, inf) or [0, inf): the values the sweep uses instead of the
 # default times 1e-3 and 1e3, and further values that must be refused.

@@ -5,10 +5,7 @@ import numpy as np
 import jax, jax.numpy as jnp
 import pytest
 import spyx_axn as axn
-from conftest import factories
-
-FACTORIES = factories()
-HYPER = [(f, h) for f, hs in FACTORIES.items() for h in hs]
+from helpers import FACTORIES, HYPER
 
 @pytest.mark.parametrize('factory', FACTORIES)
 def test_inputs_that_are_not_real_numbers(factory):

@@ -9,9 +9,8 @@ from hypothesis.extra import numpy as hnp
 import spyx_axn as axn
 from spyx_axn.core import _compute_dtype
 from spyx_axn.testing import grad
-from conftest import EXAMPLES, factories
+from helpers import EXAMPLES, FACTORIES
 
-FACTORIES = factories()
 DTYPES = [jnp.float16, jnp.bfloat16, jnp.float32] + ([jnp.float64] if jax.config.jax_enable_x64 else [])
 
 def accepts(factory, **hyper) -> bool:
