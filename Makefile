@@ -36,7 +36,8 @@ docs: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(PY) -m pytest
 
-# Everything, at XLA's default settings: the fast tier with the slow tests (training, slow notebook cells, multi-device, x64) and ten
+# Everything, at XLA's default settings (`--all`): the fast tier with the tests marked slow (training, slow notebook
+# cells, the sweeps around every activation, multi-device, x64, the wheel installed with its dependencies) and ten
 # times the property examples, then the strict session, then the contract tests on the lowest supported JAX.
 test-all: $(VENV)/.installed
 	HYPOTHESIS_PROFILE=deep $(PY) -m pytest --all

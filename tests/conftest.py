@@ -1,44 +1,38 @@
-"""Shared by every test file: the two tiers, a JAX compilation cache shared by the run, a subprocess runner,
-the discovery of every exported factory, the hypothesis profiles, and the strict session (SPYX_AXN_STRICT=1).
+"""Hooks and settings for every test file: the two tiers, the fast tier's compiler settings, a JAX compilation cache,
+the grouping of each activation's tests on one xdist worker, garbage collection in the workers, the hypothesis
+profiles, and the strict session (SPYX_AXN_STRICT=1). What the test files share is in helpers.py.
 
-Tiers: tests marked `slow` (training runs, the notebooks' `#| slow` cells, the multi-device run, float64 under
-x64) are left out unless pytest is given `--all`; `make test` runs the rest, `make test-all` everything, the
+Tiers: tests marked `slow` (training runs, the notebooks' `#| slow` cells, the sweeps around every activation, the
+multi-device run, float64 under x64, the wheel installed with its dependencies) are left out unless pytest is given
+`--all`, which also compiles at XLA's default settings; `make test` runs the rest, `make test-all` everything, the
 strict session and the lowest supported JAX too."""
-import gc, inspect, os, re, subprocess, sys
-from pathlib import Path
+import gc, os
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-
-# A persistent compilation cache, one folder for the whole run: a program compiled once is read back instead of
-# compiled again, by a later test that builds the same program anew (a page's closures, a sweep's other
-# hyperparameters), by the other xdist worker, by the subprocesses a test starts and waits for (the site build, the
-# lab's kernel, the x64 and multi-device runs), and by the next run. The folder is set here, in the process that starts
-# the workers, and they inherit it. JAX keys each entry by the program, its flags, the backend and the JAX version, so
-# a stale entry is never used.
-os.environ.setdefault('JAX_COMPILATION_CACHE_DIR', str(ROOT / '.cache' / 'jax'))
-
-def _write_entries_whole():
-    """JAX writes a cache entry in place: a worker reading an entry that the other is still writing would find it
-    truncated (JAX then warns, and compiles again). Each entry is written to a file of its own and renamed into place,
-    which on one file system is atomic. JAX's own writer is kept where it locks the folder (a cache with a size limit)."""
-    try:
-        from jax._src import lru_cache
-        put, suffix = lru_cache.LRUCache.put, lru_cache._CACHE_SUFFIX
-    except (ImportError, AttributeError): return  # another JAX: its own writer
-    def whole(self, key, value):
-        if getattr(self, 'eviction_enabled', True) or not key: return put(self, key, value)
-        path = Path(str(self.path)) / f"{key}{suffix}"
-        if path.exists(): return
-        part = path.with_name(f".{path.name}.{os.getpid()}")
-        part.write_bytes(value)
-        os.replace(part, path)
-    lru_cache.LRUCache.put = whole
-os.environ.setdefault('JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS', '0')
-os.environ.setdefault('JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES', '0')
+from hypothesis import HealthCheck, settings
+from helpers import ROOT, STRICT, factories, set_strict_flags
 
 def pytest_addoption(parser):
-    parser.addoption('--all', action='store_true', help="also run the tests marked slow (make test-all)")
+    parser.addoption('--all', action='store_true',
+                     help="also run the tests marked slow, and compile every test at XLA's default settings instead of "
+                          "the fast tier's quicker ones (QUICK_XLA in tests/conftest.py); `make test-all` runs with it")
+
+# A persistent compilation cache: a program compiled once is read back instead of compiled again, by a later test
+# that builds the same program anew (a page's closures, a sweep's other hyperparameters), by the subprocesses a test
+# starts and waits for (the site build, the lab's kernel, the x64 and multi-device runs), and by the next run.
+# Each process that runs tests has a folder of its own, .cache/jax/<xdist worker id> (or main): JAX writes an entry in
+# place, and in a cache without a size limit it takes no lock, so in a shared folder a worker could read an entry that
+# the other is still writing. The other safe choice, one folder with a size limit (JAX_COMPILATION_CACHE_MAX_SIZE),
+# where JAX locks the folder for every read and write (it needs the filelock package for that), is the slower: on the
+# sweeps of test_activations, test_misuse and test_registry with seven pages (380 tests, 2 workers, on 2 cores shared
+# with other work, two runs of each, alternated), from an empty cache 54 and 59 s a folder per worker (93 and 102 s of
+# CPU) against 124 and 100 s shared (153 and 149 s of CPU): each write lists the whole folder and reads every entry's
+# access time, which grows with the folder. From a full cache, 48 and 55 s against 46 and 46 s: a worker reads back
+# only what it compiled itself, and a group does not always go to the same worker twice, so a folder per worker
+# compiles again what the other worker compiled last time (82 to 525 programs here) until both have seen it.
+# JAX keys each entry by the program, its flags, the backend and the JAX version, so a stale entry is never used.
+# A folder set in JAX_COMPILATION_CACHE_DIR is used as set, by every worker.
+os.environ.setdefault('JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS', '0')
+os.environ.setdefault('JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES', '0')
 
 # The fast tier compiles with XLA's classic CPU loop emitters rather than its newer fusion emitters, and without LLVM's
 # optimisation. Compiling is most of what the tests spend their time on (thousands of small programs, each run a few
@@ -47,23 +41,26 @@ def pytest_addoption(parser):
 # fast the emitted code runs; the one check that told them apart (s2nn's second derivative at k = 1e30 was NaN at -O0
 # and infinite at -O2) showed a derivative that relied on the optimiser to avoid inf - inf, and s2nn now computes its
 # bump so that it never meets one. `--all` (make test-all) runs every test again at XLA's defaults, as users run them,
-# so a result that depended on these settings would still be caught there. The flags are those of the pinned jaxlib
-# (requirements-dev.txt); another jaxlib, such as the floor's, keeps its defaults, since XLA refuses flags it does not
-# know.
+# so a result that depended on these settings would still be caught there. The flags are the pinned jaxlib's
+# (requirements-dev.txt); a jaxlib that does not know one stops at its first computation ("Unknown flag in
+# XLA_FLAGS"). The only other jaxlib the tests run on, the lowest supported (make test-floor), always runs them with
+# `--all`, as the strict session does, so it never gets them.
 QUICK_XLA = '--xla_cpu_use_fusion_emitters=false --xla_backend_optimization_level=0'
-PINNED_JAXLIB = re.search(r'^jaxlib==(\S+)', (ROOT / 'requirements-dev.txt').read_text(), re.M).group(1)
 
 def runs_tests(config):
-    "Whether this process runs tests: an xdist worker, or pytest without workers; not the process that starts the workers."
+    """Whether this process runs tests: an xdist worker, or pytest without workers; not the process that starts the
+    workers."""
     return hasattr(config, 'workerinput') or config.getoption('dist', 'no') == 'no'
 
 def pytest_configure(config):
-    """Before any test runs JAX: the quick compiler settings for the fast tier (each xdist worker configures itself),
-    and the cache's writer, in the processes that run tests (the one that starts the workers never imports JAX)."""
-    if runs_tests(config): _write_entries_whole()
-    from importlib.metadata import version
+    """In each process that runs tests (the one that starts the workers never imports JAX), before any test file is
+    imported: the strict session's flags, the cache's folder, and the quick compiler settings for the fast tier."""
+    if not runs_tests(config): return
+    set_strict_flags()
+    worker = getattr(config, 'workerinput', {}).get('workerid', 'main')
+    os.environ.setdefault('JAX_COMPILATION_CACHE_DIR', str(ROOT / '.cache' / 'jax' / worker))
     chosen = os.environ.get('XLA_FLAGS', '')  # a flag the user sets is left as set
-    if not config.getoption('--all') and version('jaxlib') == PINNED_JAXLIB and not any(f.split('=')[0] in chosen for f in QUICK_XLA.split()):
+    if not config.getoption('--all') and not any(f.split('=')[0] in chosen for f in QUICK_XLA.split()):
         os.environ['XLA_FLAGS'] = f"{chosen} {QUICK_XLA}".strip()
 
 # Garbage collection. JAX keeps every program it traces (jaxprs, their variables and equations) in caches that live as
@@ -82,7 +79,8 @@ def pytest_unconfigure(config):
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    "Without --all, the tests marked slow are deselected: `make test` is the fast tier. Then each activation's tests are grouped."
+    """Without --all, the tests marked slow are deselected: `make test` is the fast tier. Then each activation's tests
+    are grouped."""
     if not config.getoption('--all'):
         slow = [i for i in items if i.get_closest_marker('slow')]
         if slow:
@@ -90,45 +88,33 @@ def pytest_collection_modifyitems(config, items):
             items[:] = [i for i in items if not i.get_closest_marker('slow')]
     group_by_activation(items)
 
-def activation_of(item):
-    "The activation a test is about: its `factory` parameter, or the family a notebook page defines (NN_name.ipynb)."
-    params = getattr(getattr(item, 'callspec', None), 'params', {})
-    if 'factory' in params: return params['factory']
-    if 'nb' in params: return re.sub(r'^\d+_', '', Path(params['nb']).stem)
-    return None
-
-GROUP = pytest.StashKey[str]()  # an item's xdist group, for the ordering below
-CATALOGUE = {'index', 'registry', 'translation', 'gallery'}  # the pages that go through every activation
+# The groups that test files give themselves, which start before every other: the two longest. The site's tests
+# (tests/test_site.py; a worker that shared them would wait for the build), then the pages that go through every
+# activation (CATALOGUE in tests/test_notebooks.py).
+FIRST = {'site': -2, 'catalogue': -1}
 
 def group_by_activation(items):
     """Each activation's page and its tests elsewhere go to one xdist worker (`--dist loadgroup`), the page first:
     the sweeps then run the programs the page's checks compiled (they take the hyperparameters as arguments) from
-    that process's memory instead of compiling them again. The pages that go through every activation share a
-    worker too (and what `describe` measured). The two longest groups start first: the site's tests (a worker
-    that shared them would wait for the build), then those pages."""
+    that process's memory instead of compiling them again. A test's activation is its `factory` parameter; on a
+    notebook's page, the activation the page defines (tests/test_notebooks.py). A test marked with an xdist group
+    keeps it; the groups in FIRST start first."""
     names = set(factories())
+    def group_of(i):
+        if mark := i.get_closest_marker('xdist_group'):
+            return mark.args[0] if mark.args else mark.kwargs.get('name', 'default')
+        factory = getattr(getattr(i, 'callspec', None), 'params', {}).get('factory')
+        if factory in names:
+            i.add_marker(pytest.mark.xdist_group(factory))
+            return factory
     order = {id(i): n for n, i in enumerate(items)}
+    group = {id(i): group_of(i) for i in items}
     is_page = lambda i: i.nodeid.startswith('tests/test_notebooks.py')
-    first = {}
+    first = dict(FIRST)
     for i in items:
-        a = activation_of(i)
-        if i.nodeid.startswith('tests/test_site.py'): group, first['site'] = 'site', -2
-        elif a in CATALOGUE and is_page(i): group, first['catalogue'] = 'catalogue', -1
-        elif a in names: group = a
-        else: continue
-        i.add_marker(pytest.mark.xdist_group(group))
-        if is_page(i): first.setdefault(group, order[id(i)])
-        i.stash[GROUP] = group
+        if group[id(i)] and is_page(i): first.setdefault(group[id(i)], order[id(i)])
     # a group's items together, in collection order, at the place of its first page; everything else keeps its place
-    items.sort(key=lambda i: (first.get(i.stash.get(GROUP, None), order[id(i)]), not is_page(i), order[id(i)]))
-
-# The strict session: the whole contract again with every JAX safety flag on. The flags are process-wide,
-# so they are set here, before anything else imports JAX, and only in the subprocess `test_strict.py` starts.
-STRICT = os.environ.get('SPYX_AXN_STRICT') == '1'
-STRICT_FLAGS = {'jax_enable_x64': True, 'jax_numpy_dtype_promotion': 'strict', 'jax_numpy_rank_promotion': 'raise'}
-if STRICT:
-    import jax
-    for flag, value in STRICT_FLAGS.items(): jax.config.update(flag, value)
+    items.sort(key=lambda i: (first.get(group[id(i)], order[id(i)]), not is_page(i), order[id(i)]))
 
 def pytest_sessionfinish(session, exitstatus):
     "In the strict session nothing may be skipped: a check skipped there is a check never made under the flags."
@@ -137,28 +123,11 @@ def pytest_sessionfinish(session, exitstatus):
         print(f"\n{len(skipped)} tests skipped in the strict session: {[r.nodeid for r in skipped]}")
         session.exitstatus = 1
 
-from hypothesis import HealthCheck, settings
-
 # `ci` (the default, `make test`) is derandomized: every run draws the same examples, so a failure reproduces.
 # `deep` (`make test-all`) draws ten times as many, still derandomized. `thorough` draws twenty times as many,
-# at random, for a longer search: `make test-thorough`.
+# at random, for a longer search: `make test-thorough`. (The multiplier is EXAMPLES in helpers.py.)
 _common = dict(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.register_profile('ci', derandomize=True, database=None, **_common)
 settings.register_profile('deep', settings.get_profile('ci'))
 settings.register_profile('thorough', settings.get_profile('ci'), derandomize=False, **_common)
 settings.load_profile(os.environ.get('HYPOTHESIS_PROFILE', 'ci'))
-EXAMPLES = {'deep': 10, 'thorough': 20}.get(os.environ.get('HYPOTHESIS_PROFILE'), 1)  # multiplier of each test's example count
-
-def run_python(code: str, env: dict | None = None, timeout: float = 600) -> str:
-    "Run `code` in a fresh Python process (for process-wide JAX flags); fail the test with its output if it fails."
-    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=timeout,
-                       cwd=ROOT, env={**os.environ, **(env or {})})
-    if r.returncode: pytest.fail(f"subprocess failed ({r.returncode}):\n{r.stdout}\n{r.stderr}", pytrace=False)
-    return r.stdout
-
-def factories():
-    "Every activation factory (the registry's, and `custom`), with its numeric hyperparameters' defaults."
-    import spyx_axn as axn
-    return {name: {p.name: p.default for p in inspect.signature(getattr(axn, name)).parameters.values()
-                   if isinstance(p.default, (int, float)) and not isinstance(p.default, bool)}
-            for name in ['custom'] + axn.available()}

@@ -5,14 +5,10 @@ import numpy as np
 import jax, jax.numpy as jnp
 import pytest
 import spyx_axn as axn
-from spyx_axn.core import SpikeFunction
 from spyx_axn.testing import check_activation, check_primitive, extremes, grad, grid
 from spyx_axn.measure import minimum
-from conftest import run_python, factories
 from fastcore.docments import docments
-
-FACTORIES = factories()
-HYPER = [(f, h) for f, hs in FACTORIES.items() for h in hs]
+from helpers import FACTORIES, HYPER, run_python
 
 def domain(factory, name):
     "The domain the factory declares for its hyperparameter `name`."
@@ -106,7 +102,7 @@ def _loops(compiled) -> list:
 def test_forward_and_backward_compile_to_two_loops(factory):
     """Spikes and gradient in one program are at most two loops over the input, with no array stored between them:
     the surrogate is fused into the loop that multiplies the cotangent, and the program moves no more bytes than the
-    floor that `benchmarks/run.py` compares it with. (escape_noise's random draw adds loops of its own, and its cost is
+    floor that `benchmarks/elementwise.py` compares it with. (escape_noise's random draw adds loops of its own, and its cost is
     compared with its floor there.)"""
     act = build(factory)
     def fwd_bwd(x, ct):

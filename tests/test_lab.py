@@ -1,10 +1,9 @@
 """`make lab` as a user starts it: JupyterLab from the project's environment, bound to 127.0.0.1, runs a
 notebook's code in a kernel it starts, where `import spyx_axn` is the working tree's code. Headless: the
 server is driven over its REST and kernel WebSocket APIs, and stopped."""
-import json, os, secrets, signal, socket, subprocess, sys, time, urllib.request, uuid
+import json, os, secrets, signal, socket, subprocess, time, urllib.request, uuid
 import pytest
-from conftest import ROOT
-from test_notebooks import has_flag
+from helpers import ROOT, cells, has_flag
 
 def free_port():
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
@@ -56,8 +55,8 @@ def listening(port):
 
 def code_cells(nb):
     "The code a reader runs in notebook `nb`: every code cell but the `#| slow` and `#| notest` ones."
-    cells = json.loads((ROOT / 'nbs' / nb).read_text())['cells']
-    return [''.join(c['source']) for c in cells if c['cell_type'] == 'code' and not has_flag(''.join(c['source']), 'slow', 'notest')]
+    sources = [''.join(c['source']) for c in cells(nb) if c['cell_type'] == 'code']
+    return [s for s in sources if not has_flag(s, 'slow', 'notest')]
 
 def test_make_lab_runs_a_notebook_in_the_projects_kernel(tmp_path):
     port, token = free_port(), secrets.token_hex(16)

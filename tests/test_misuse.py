@@ -5,10 +5,7 @@ import numpy as np
 import jax, jax.numpy as jnp
 import pytest
 import spyx_axn as axn
-from conftest import factories
-
-FACTORIES = factories()
-HYPER = [(f, h) for f, hs in FACTORIES.items() for h in hs]
+from helpers import FACTORIES, HYPER
 
 @pytest.mark.parametrize('factory', FACTORIES)
 def test_inputs_that_are_not_real_numbers(factory):
@@ -26,7 +23,8 @@ def test_inputs_that_are_not_real_numbers(factory):
 def test_integer_and_boolean_inputs_have_no_gradient(factory):
     "They spike (in their own dtype); asking for their gradient is JAX's error, which names the dtype needed."
     act = getattr(axn, factory)()
-    np.testing.assert_array_equal(act(jnp.array([-1, 0, 2])), jnp.array([0, 0, 1], jnp.int32 if not jax.config.jax_enable_x64 else jnp.int64))
+    integer = jnp.int64 if jax.config.jax_enable_x64 else jnp.int32
+    np.testing.assert_array_equal(act(jnp.array([-1, 0, 2])), jnp.array([0, 0, 1], integer))
     np.testing.assert_array_equal(act(jnp.array([True, False])), jnp.array([True, False]))
     for x in (jnp.array(1), jnp.array(True)):
         with pytest.raises(TypeError, match=r"grad requires real- or complex-valued inputs .* but got (int|bool)"):
@@ -36,7 +34,8 @@ def test_integer_and_boolean_inputs_have_no_gradient(factory):
 def test_hyperparameter_arrays_must_broadcast_to_the_input(factory, name):
     act = getattr(axn, factory)(**{name: jnp.full(3, FACTORIES[factory][name], jnp.float32)})
     for x in (jnp.ones(4), jnp.ones(()), jnp.ones((3, 2))):
-        with pytest.raises(ValueError, match=rf"hyperparameter {name} of shape \(3,\) does not broadcast to the input's shape {re.escape(str(x.shape))}"):
+        shape = re.escape(str(x.shape))
+        with pytest.raises(ValueError, match=rf"hyperparameter {name} of shape \(3,\) does not broadcast to the input's shape {shape}"):
             jax.grad(lambda x: act(x).sum())(x)
     assert jax.grad(lambda x: act(x).sum())(jnp.ones((2, 3))).shape == (2, 3)
 
@@ -44,7 +43,8 @@ def test_hyperparameter_arrays_must_broadcast_to_the_input(factory, name):
 def test_traced_hyperparameters_of_the_wrong_dtype(factory, name):
     f = getattr(axn, factory)
     for bad, dt in ((jnp.complex64(1.), 'complex64'), (jnp.array(True), 'bool')):
-        with pytest.raises(TypeError, match=rf"^{factory}: {name} must be a real number or an array of real numbers, got a traced value of dtype {dt}\."):
+        with pytest.raises(TypeError, match=rf"^{factory}: {name} must be a real number or an array of real numbers, "
+                                            rf"got a traced value of dtype {dt}\."):
             jax.jit(lambda v: jax.grad(f(**{name: v}))(0.5))(bad)
 
 @pytest.mark.parametrize('factory', FACTORIES)
@@ -56,7 +56,8 @@ def test_rebuilding_an_activation_compiles_nothing_new(factory):
     x = jnp.linspace(-1, 1, 7, dtype=jnp.float32)
     sizes = []
     for _ in range(3):
-        for same in (f(**hyper), f(**{n: float(v) for n, v in hyper.items()}), f(**{n: np.float64(v) for n, v in hyper.items()})):  # the same values in other types
+        # the same values in other types
+        for same in (f(**hyper), f(**{n: float(v) for n, v in hyper.items()}), f(**{n: np.float64(v) for n, v in hyper.items()})):
             assert same == f(**hyper) and hash(same) == hash(f(**hyper))
             step(same, x)
             same(x)

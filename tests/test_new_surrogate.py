@@ -1,10 +1,8 @@
 """A new surrogate is one module: written into a copy of the package, with no other file edited, it is exported,
 registered, and passes the contract sweep and the registry's tests (README, Develop: adding a surrogate)."""
-import os, shutil, subprocess, sys
-from pathlib import Path
+import shutil, subprocess, sys
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
+from helpers import ROOT
 
 # What `nbdev_export` writes for a page `NN_inverse_cube.ipynb` with `#| default_exp surrogates.inverse_cube`.
 MODULE = r'''"""SuperSpike's shape with a cubed tail, $(1+k|x|)^{-3}$: peak 1, area $1/k$."""

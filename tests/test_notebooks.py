@@ -2,23 +2,33 @@
 cells flagged `#| notest` never run and cells flagged `#| slow` are left to the slow tier (`make test-all`),
 which runs each notebook that has them again, whole. Each xdist worker runs its notebooks in one process,
 in a fresh shell per notebook."""
-import atexit, json, re
-from pathlib import Path
+import atexit, re
 import pytest
 from execnb.shell import CaptureShell
 from nbdev import test as nbdev_test
+from helpers import ROOT, cells, has_flag
 
-NBS = Path(__file__).resolve().parent.parent / 'nbs'
+NBS = ROOT / 'nbs'
 ALL = sorted(p.name for p in NBS.glob('*.ipynb'))
-
-def has_flag(source, *flags):
-    "Whether cell `source` carries one of the nbdev test flags `flags` (a line `#| slow`)."
-    return any(re.search(rf'^#\|\s*{flag}\s*$', source, re.M) for flag in flags)
 
 def flagged(nb, flag):
     "Whether a code cell of notebook `nb` carries the nbdev test flag `flag`."
-    return any(c['cell_type'] == 'code' and has_flag(''.join(c['source']), flag)
-               for c in json.loads((NBS / nb).read_text())['cells'])
+    return any(c['cell_type'] == 'code' and has_flag(''.join(c['source']), flag) for c in cells(nb))
+
+def defines(nb):
+    "The activation that page `nb` defines, as its `#| default_exp surrogates.<name>` line says; None on other pages."
+    for c in cells(nb):
+        if m := re.search(r'^#\|\s*default_exp\s+surrogates\.(\w+)\s*$', ''.join(c['source']), re.M): return m.group(1)
+
+# The pages that go through every activation: one worker runs them (and what `describe` measures, once), among the
+# first groups to start (conftest.py).
+CATALOGUE = {'index.ipynb', '40_registry.ipynb', '41_translation.ipynb', '45_gallery.ipynb'}
+
+def pages(nbs):
+    """Each notebook in `nbs` as the parameters `nb, factory`: its file name, and the activation it defines, which
+    runs the page on one worker with that activation's other tests, before them (conftest.py)."""
+    catalogue = pytest.mark.xdist_group('catalogue')
+    return [pytest.param(nb, defines(nb), id=nb, marks=[catalogue] if nb in CATALOGUE else []) for nb in nbs]
 
 class Shell(CaptureShell):
     """nbdev's shell, with two differences. Every figure is drawn, as in nbdev_test, but rasterised once rather than
@@ -45,8 +55,8 @@ def run(nb, skip_flags, monkeypatch):
         for shell in shells: shell.release()
     assert ok, f"{nb} failed (see the traceback above)"
 
-@pytest.mark.parametrize('nb', ALL)
-def test_notebook(nb, monkeypatch): run(nb, ['notest', 'slow'], monkeypatch)
+@pytest.mark.parametrize('nb,factory', pages(ALL))
+def test_notebook(nb, factory, monkeypatch): run(nb, ['notest', 'slow'], monkeypatch)
 
 # The spoken-digits comparison trains 25 activations and a slope sweep, 3 seeds each: about 18 minutes of one core,
 # which would take `make test-all` past CI's 30 minutes. Its saved outputs come from `make outputs`; in the slow tier,
@@ -54,8 +64,8 @@ def test_notebook(nb, monkeypatch): run(nb, ['notest', 'slow'], monkeypatch)
 TOO_LONG_FOR_CI = {'63_spoken_digits.ipynb'}
 
 @pytest.mark.slow
-@pytest.mark.parametrize('nb', [nb for nb in ALL if flagged(nb, 'slow') and nb not in TOO_LONG_FOR_CI])
-def test_notebook_with_its_slow_cells(nb, monkeypatch): run(nb, ['notest'], monkeypatch)
+@pytest.mark.parametrize('nb,factory', pages(nb for nb in ALL if flagged(nb, 'slow') and nb not in TOO_LONG_FOR_CI))
+def test_notebook_with_its_slow_cells(nb, factory, monkeypatch): run(nb, ['notest'], monkeypatch)
 
 def test_the_slow_flag_is_nbdevs():
     "nbdev_test skips the same cells: `slow` is one of settings.ini's tst_flags."

@@ -1,8 +1,7 @@
 "The installed package: its public names, its import, and a wheel that needs nothing but jax."
 import os, subprocess, sys, venv
-from pathlib import Path
 import pytest
-from conftest import ROOT, run_python
+from helpers import ROOT, run_python
 
 SEED = ['Activation', 'heaviside', 'custom', 'superspike', 'arctan', 'boxcar', 'tanh', 'triangular']
 
@@ -19,7 +18,7 @@ print(sorted(spyx_axn.__all__))
     assert all(n in out for n in SEED)
 
 def test_flat_api_like_spyx():
-    import spyx_axn as axn, jax, jax.numpy as jnp
+    import spyx_axn as axn, jax
     for n in SEED: assert hasattr(axn, n), n
     assert repr(axn.superspike()) == 'superspike(k=25)'
     assert repr(axn.boxcar()) == 'boxcar(width=2, height=0.5)'

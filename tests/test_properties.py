@@ -7,11 +7,13 @@ import jax, jax.numpy as jnp
 from hypothesis import assume, given, note, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 import spyx_axn as axn
-from spyx_axn.core import _compute_dtype
 from spyx_axn.testing import grad
-from conftest import EXAMPLES, factories
+from helpers import EXAMPLES, FACTORIES
 
-FACTORIES = factories()
+def _compute_dtype(dt):
+    "The dtype the package computes a surrogate in, as its contract states it: float32 for half precision, else `dt`."
+    return jnp.dtype(jnp.float32) if jnp.finfo(dt).bits < 32 else jnp.dtype(dt)
+
 DTYPES = [jnp.float16, jnp.bfloat16, jnp.float32] + ([jnp.float64] if jax.config.jax_enable_x64 else [])
 
 def accepts(factory, **hyper) -> bool:
@@ -91,7 +93,8 @@ def check_against_formula(act, x, g):
     within the formula's range over x(1 +- 8 eps_ct) (rounding of x*k or of a comparison moves the argument by
     that much; it also covers jumps at breakpoints), widened by 8 eps_ct (1 + |ln g|) relative error of the
     computation (a value made as exp(z) or a power carries z's absolute error eps*|z| = eps*|ln g| as a
-    relative error: tiny tail values are only that accurate), 4 eps_ct of the surrogate's peak (terms that cancel, as in a difference of bumps), half an ulp of `dt`
+    relative error: tiny tail values are only that accurate), 4 eps_ct of the surrogate's peak (terms that cancel, as in a
+    difference of bumps), half an ulp of `dt`
     and dt's smallest normal (subnormal results may be flushed to zero)."""
     dt, ct = x.dtype, _compute_dtype(x.dtype)
     eps, fi = float(jnp.finfo(ct).eps), jnp.finfo(dt)
@@ -102,7 +105,8 @@ def check_against_formula(act, x, g):
     peak = max(magnitude(act, x, hyper), float(np.nanmax(np.abs(refs), initial=0.)))
     got = np.asarray(g, np.float64)
     mag = np.abs(refs).max(0)
-    tol = 8 * eps * mag * (1 + np.abs(np.log(np.maximum(mag, float(jnp.finfo(ct).tiny))))) + 4 * eps * peak + float(fi.eps) / 2 * mag + float(fi.tiny)
+    tol = (8 * eps * mag * (1 + np.abs(np.log(np.maximum(mag, float(jnp.finfo(ct).tiny)))))
+           + 4 * eps * peak + float(fi.eps) / 2 * mag + float(fi.tiny))
     cmp = np.isfinite(refs).all(0)
     bad = cmp & ((got < refs.min(0) - tol) | (got > refs.max(0) + tol))
     assert not bad.any(), (f"{act!r} at {dt}: gradient != its formula at x={np.asarray(x, np.float64)[bad]}: "
@@ -131,7 +135,8 @@ def test_forward_and_gradient(case):
 @settings(max_examples=10 * EXAMPLES)  # deep: 100
 @given(cases(), st.integers(1, 4), st.booleans())
 def test_multilevel_and_signed(case, levels, sign):
-    "multilevel(act, levels) and signed(act) around a drawn activation: their forward pass exactly, finite gradients, and the summed formula."
+    """multilevel(act, levels) and signed(act) around a drawn activation: their forward pass exactly, finite gradients, and
+    the summed formula."""
     inner, x = case
     act = axn.signed(inner) if sign else axn.multilevel(inner, levels=levels)
     dt, x64 = x.dtype, np.asarray(x, np.float64)
@@ -143,7 +148,8 @@ def test_multilevel_and_signed(case, levels, sign):
     g = grad(act, x)
     assert g.dtype == dt and g.shape == x.shape
     number = ~np.isnan(x64)
-    assert np.isfinite(np.asarray(g, np.float64)[number]).all(), f"non-finite gradient at x={x64[number & ~np.isfinite(np.asarray(g, np.float64))]}"
+    finite = np.isfinite(np.asarray(g, np.float64))
+    assert finite[number].all(), f"non-finite gradient at x={x64[number & ~finite]}"
     check_against_formula(act, x, g)
 
 @settings(max_examples=10 * EXAMPLES)  # deep: 100

@@ -3,14 +3,16 @@ opened in headless Chromium (Debian's, driven by Playwright) page by page, searc
 dark mode, at laptop and phone width, and opened from disk. Screenshots go to _docs/screenshots/."""
 import base64, functools, http.server, json, re, shutil, subprocess, sys, threading, urllib.parse
 from html.parser import HTMLParser
-from pathlib import Path
 import numpy as np
 import pytest
-from conftest import ROOT
+from helpers import ROOT, cells
 
 sys.path.insert(0, str(ROOT / 'tools'))
 import docs  # tools/docs.py: the site builder
 import explorer  # tools/explorer.py: the explorer's data
+
+# One xdist group, among the first to start (conftest.py): a worker that shared these tests would wait for the build.
+pytestmark = pytest.mark.xdist_group('site')
 
 # The pages, in sidebar order: the home page, then every notebook in file order, named without its number,
 # and the explorer after the gallery.
@@ -24,7 +26,7 @@ needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not in
 
 def shown(nb_path):
     "The cells of a notebook that its page shows: all but `#| hide` and `#| include: false`."
-    for c in json.loads(nb_path.read_text())['cells']:
+    for c in cells(nb_path.name):
         flags = {f.replace(' ', '') for f in re.findall(r'^#\|\s*(.+?)\s*$', ''.join(c['source']), re.M)}
         if not flags & {'hide', 'include:false'}: yield c, flags
 
@@ -76,9 +78,8 @@ def test_a_page_per_notebook_loading_nothing_from_elsewhere(site):
 
 def saved_text(nb_name):
     "The text and Markdown outputs saved in a notebook, in order."
-    cells = json.loads((ROOT / 'nbs' / nb_name).read_text())['cells']
     return [''.join(o.get('text', '')) + ''.join(o.get('data', {}).get('text/markdown', ''))
-            for c in cells for o in c.get('outputs', [])]
+            for c in cells(nb_name) for o in c.get('outputs', [])]
 
 def test_saved_table_and_gallery_show_every_activation():
     "The site shows saved outputs: a new activation reaches the table and gallery once `make outputs` has run."

@@ -4,7 +4,7 @@ on a reduced set."""
 import shutil, subprocess
 import numpy as np
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 from spyx_axn.spoken_digits import spoken_digits, utterances
 
 needs_espeak = pytest.mark.skipif(shutil.which('espeak-ng') is None,

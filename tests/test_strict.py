@@ -10,9 +10,8 @@ import jax, jax.numpy as jnp
 import pytest
 import spyx_axn as axn
 from spyx_axn.testing import dtypes, extremes, grad, grid
-from conftest import STRICT, STRICT_FLAGS, factories
+from helpers import FACTORIES, STRICT, STRICT_FLAGS
 
-FACTORIES = factories()
 strict_only = pytest.mark.skipif(not STRICT, reason="runs in the strict session (make test-strict)")
 
 @strict_only

@@ -1,7 +1,7 @@
 "The committed module, notebooks and README are what exporting, cleaning and rendering the notebooks give."
 import shutil, subprocess, sys
 from pathlib import Path
-from conftest import ROOT
+from helpers import ROOT
 
 BIN = Path(sys.executable).parent
 

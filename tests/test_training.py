@@ -1,6 +1,5 @@
 """A reduced version of the training page: a few surrogates train a small LIF network on a small
 Randman task well above chance. No timing is asserted. A training run: the slow tier."""
-import numpy as np
 import pytest
 import spyx_axn as axn
 from spyx_axn.training import compare, randman, split, sweep
