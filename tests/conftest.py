@@ -28,7 +28,9 @@ def pytest_addoption(parser):
 # CPU) against 124 and 100 s shared (153 and 149 s of CPU): each write lists the whole folder and reads every entry's
 # access time, which grows with the folder. From a full cache, 48 and 55 s against 46 and 46 s: a worker reads back
 # only what it compiled itself, and a group does not always go to the same worker twice, so a folder per worker
-# compiles again what the other worker compiled last time (82 to 525 programs here) until both have seen it.
+# compiles again what the other worker compiled last time (82 to 525 programs here) until both have seen it. The whole
+# fast tier took 184 s from an empty cache, 162 s the next time, then 142 and 138 s, once each worker's folder held
+# about 1800 of its 1844 programs.
 # JAX keys each entry by the program, its flags, the backend and the JAX version, so a stale entry is never used.
 # A folder set in JAX_COMPILATION_CACHE_DIR is used as set, by every worker.
 os.environ.setdefault('JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS', '0')
