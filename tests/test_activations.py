@@ -15,9 +15,11 @@ def domain(factory, name):
     return getattr(axn, factory).domains[name]
 
 def other_value(factory, name, scale):
-    "The default times `scale`, or, where that leaves the domain (q_pseudospike's alpha > 1), as far from its bound."
-    d = FACTORIES[factory][name]
-    return domain(factory, name).scaled(d, scale) if d else scale
+    """The default times `scale`; where that leaves the declared domain (q_pseudospike's alpha > 1), `scale` times as
+    far from its bound."""
+    d, declared = FACTORIES[factory][name], domain(factory, name)
+    if not d: return scale
+    return d * scale if d * scale in declared else declared.scaled(d, scale)
 
 def cancellation_atol(act, xs, terms=1):
     """Where the surrogate takes both signs (negative lobes, as `minimum` measures them) it is a difference of larger
