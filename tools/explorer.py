@@ -9,6 +9,7 @@ from execnb.nbio import read_nb
 import spyx_axn
 from spyx_axn.plotting import curve, plot
 from spyx_axn.measure import area, integral, plot_points, points
+from spyx_axn.registry import defaults
 from pages import activation_pages, notebooks, page_name
 
 PLOT_HEADING, HEADING = re.compile(r'^## Plot', re.M), re.compile(r'^#{1,2}\s', re.M)
@@ -52,10 +53,6 @@ def plot_xlim(nb, where):
 def page_xlim(page):
     "The range of x of the figure under a page's `## Plot` heading (see `plot_xlim`)."
     return plot_xlim(next(read_nb(p) for p in notebooks() if page_name(p) == page), page)
-
-def defaults(name):
-    "The hyperparameters activation `name` accepts, with their defaults: its factory's signature."
-    return {p.name: p.default for p in inspect.signature(getattr(spyx_axn, name)).parameters.values()}
 
 def grid_values(default, m, domain):
     """2m+1 values from a quarter of the default to four times it, geometric, the default itself in the middle; measured
