@@ -38,8 +38,8 @@ def grad(act:SpikeFunction, x:jax.Array) -> jax.Array:
 
 # %% ../nbs/03_measure.ipynb #e0a50007
 def plot_points(xlim:tuple[float, float]=(-2., 2.), # range of x
-         n:int=801, # points
-        ) -> jax.Array:
+                n:int=801, # points
+               ) -> jax.Array:
     "The points a figure samples: `n` float32 values evenly spaced over `xlim`, its ends included."
     return jnp.linspace(*xlim, n, dtype=jnp.float32)
 
