@@ -7,6 +7,7 @@ NBS := $(wildcard nbs/*.ipynb)
 FLOOR := .venv-floor
 # The test files whose results the strict flags (x64, strict dtype and rank promotion) can change.
 STRICT_TESTS := tests/test_activations.py tests/test_properties.py tests/test_misuse.py tests/test_registry.py \
+	tests/test_diagnostics.py \
 	tests/test_training.py tests/test_devices.py tests/test_strict.py
 
 .PHONY: docs serve test test-all test-strict test-floor test-thorough lab export outputs clean-nbs sync-check

@@ -165,12 +165,24 @@ def scaling_section(s: dict, scale: dict) -> list:
     return L
 
 
+def diagnostics_section(times: dict) -> list:
+    "Section 7: the median seconds of each diagnostic and its median paired ratio to a training step."
+    L = ["", "### 7. Diagnostics against a training step", "",
+         "One training step of the Randman network of `spyx_axn.training` (20-100-10, 50 steps, batch 64, SuperSpike "
+         "k = 25: gradient and Adam update) against each diagnostic on the same batch, all compiled. "
+         "`train(..., diagnostics=True)` runs `diagnose` and the active fraction once per epoch (11 steps on Randman).",
+         "", "| function | ms | ratio to a training step |", "|---|---|---|"]
+    step = times['step']
+    return L + [f"| {name} | {statistics.median(t) * 1e3:.2f} | {paired(t, step):.2f} |" for name, t in times.items()]
+
+
 def render(data: dict) -> str:
     "The report's markdown."
     s = data['settings']
     L = (header(s, data['machine']) + elementwise_section(s, elementwise_rows(data))
          + wrapped_section(s, data['wrapped']) + network_section(s, data['network'])
-         + slopes_section(s, data['slopes']) + imports_section(data['imports']) + scaling_section(s, data['scaling']))
+         + slopes_section(s, data['slopes']) + imports_section(data['imports']) + scaling_section(s, data['scaling'])
+         + (diagnostics_section(data["diagnostics"]) if "diagnostics" in data else []))  # older runs have no section 7
     if data['machine']['spyx'] is None:
         L += ["", "spyx is not installed: the comparisons with spyx 1.0.0 are left out "
                   "(`pip install spyx_axn[bench]`)."]

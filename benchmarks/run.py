@@ -15,6 +15,7 @@ import jax
 from timing import ROOT, machine  # first: it puts this repository's spyx_axn on the path
 from elementwise import elementwise, wrapped
 from network import imports, network, scaling, slopes
+from diagnostics import diagnostics
 import report
 
 PEAK_GBPS = {'NVIDIA H200': 4800, 'NVIDIA H100 80GB HBM3': 3350, 'NVIDIA H100': 3350,
@@ -52,8 +53,9 @@ def measure(s: dict) -> dict:
     imp = imports(s['reps'])
     scale = scaling(s['T'], s['B'], s['sizes'], s['n_k'], net, sw, **s['scaling'], reps=3 * s['reps'] // 2)
     done('6 scaling')
+    diag = diagnostics(s['long_reps']); done('7 diagnostics')
     return dict(settings=s, machine=where, elementwise=el, wrapped=wr, network=net, slopes=sw, imports=imp,
-                scaling=scale)
+                scaling=scale, diagnostics=diag)
 
 
 def main(argv=None):

@@ -7,6 +7,7 @@ globals().update(_factories())  # every surrogate factory, by its name: superspi
 from .multilevel import multilevel
 from .escape_noise import escape_noise
 from .signed import signed
+from . import diagnostics  # noqa: F401 (twin, a function of an activation, joins the registry)
 from .registry import available, get, config, describe
 
 __all__ = ['Activation', 'SpikeFunction', 'heaviside', 'custom', *_factories(),

@@ -36,25 +36,37 @@ _apply = jax.jit(_escape, static_argnums=(0, 1))
 
 # %% ../nbs/37_escape_noise.ipynb #bd9317e7
 def _is_key(key):
-    key = jnp.asarray(key) if not isinstance(key, jax.Array) else key
+    "Whether `key` is one JAX random key: a typed key, or a legacy uint32[2] PRNGKey."
+    if key is None or isinstance(key, (str, bytes)): return False
+    try: key = jnp.asarray(key) if not isinstance(key, jax.Array) else key
+    except (TypeError, ValueError): return False
     if jnp.issubdtype(key.dtype, jax.dtypes.prng_key): return key.shape == ()
     return key.dtype == jnp.uint32 and key.shape == (2,)
 
-def _refuse(act):
-    "A clear `ValueError` unless `act`'s F/area is a distribution function (checked when its hyperparameters are concrete)."
+def _distribution(who, act):
+    "A clear `ValueError`, naming `who`, unless `act`'s F/area is a distribution function of 0/1 spikes (checked once concrete)."
+    if act.fwd is not heaviside:
+        raise ValueError(f"{who}: {act!r} does not have the Heaviside forward pass; F/area stands for the mean of one 0/1 "
+                         f"spike per element.")
+    if act.prim is None:
+        raise ValueError(f"{who}: {act!r} has no primitive F, which sets the probability F/area; build it with "
+                         f"custom(..., primitive=F).")
     if any(_is_traced(v) for v in act.hyperparameters.values()): return
+    with jax.ensure_compile_time_eval(): _measured_distribution(who, act)  # concrete inside jit too
+
+def _measured_distribution(who, act):
     shape = np.broadcast_shapes(*[np.shape(v) for v in act.hyperparameters.values()], ())
     area = np.asarray(act.primitive(jnp.full(shape, jnp.inf, jnp.float32)), np.float64)
     if not np.isfinite(area).all():
-        raise ValueError(f"escape_noise: the surrogate of {act!r} has infinite area, so F/area is no probability; "
+        raise ValueError(f"{who}: the surrogate of {act!r} has infinite area, so F/area is no probability; "
                          f"use a surrogate of finite area (sigmoid, erf, superspike, ...).")
     if not (area > 0).all():
-        raise ValueError(f"escape_noise: the surrogate of {act!r} has area {area.min():g}, and F/area is no probability.")
+        raise ValueError(f"{who}: the surrogate of {act!r} has area {area.min():g}, and F/area is no probability.")
     xs = geometric(1e6, 4003, tiny=1e-6).reshape((-1,) + (1,) * len(shape))
     g = np.asarray(act.surrogate(jnp.broadcast_to(xs, (len(xs),) + shape)), np.float64)
     if (g < 0).any():
         i = np.unravel_index(np.argmin(g), g.shape)
-        raise ValueError(f"escape_noise: the surrogate of {act!r} is negative (g = {g[i]:.3g} at x = {float(xs.ravel()[i[0]]):g}), "
+        raise ValueError(f"{who}: the surrogate of {act!r} is negative (g = {g[i]:.3g} at x = {float(xs.ravel()[i[0]]):g}), "
                          f"so F/area decreases there and is no probability; use a non-negative surrogate.")
 
 # %% ../nbs/37_escape_noise.ipynb #ef6857c3
@@ -65,14 +77,7 @@ class EscapeNoise(Wrapper):
 
     def checked(self):
         "Refuse an activation whose F/area is no distribution function, or whose spikes are not 0 or 1."
-        act = self.act
-        if act.fwd is not heaviside:
-            raise ValueError(f"escape_noise: {act!r} does not have the Heaviside forward pass; escape noise draws one 0/1 "
-                             f"spike per element.")
-        if act.prim is None:
-            raise ValueError(f"escape_noise: {act!r} has no primitive F, which sets the probability F/area; build it with "
-                             f"custom(..., primitive=F).")
-        _refuse(act)
+        _distribution('escape_noise', self.act)  # the rules that diagnostics.twin shares
         return {}
 
     @property
