@@ -177,12 +177,17 @@ def diagnostics_section(times: dict) -> list:
 
 
 def render(data: dict) -> str:
-    "The report's markdown."
+    "The report's markdown: every section measured (`run.py --only` measures one)."
     s = data['settings']
+    if 'network' not in data:  # one section alone
+        return '\n'.join(["## Benchmark results: section 7 alone", "", f"Machine: {machine_line(data['machine'])}.", "",
+                          f"Command: `python benchmarks/run.py --only diagnostics`. Medians of {s['long_reps']} "
+                          "repetitions; a ratio is the median of the paired ratios within each repetition."]
+                         + diagnostics_section(data['diagnostics'])) + '\n'
     L = (header(s, data['machine']) + elementwise_section(s, elementwise_rows(data))
          + wrapped_section(s, data['wrapped']) + network_section(s, data['network'])
          + slopes_section(s, data['slopes']) + imports_section(data['imports']) + scaling_section(s, data['scaling'])
-         + (diagnostics_section(data["diagnostics"]) if "diagnostics" in data else []))  # older runs have no section 7
+         + (diagnostics_section(data['diagnostics']) if 'diagnostics' in data else []))  # older runs have no section 7
     if data['machine']['spyx'] is None:
         L += ["", "spyx is not installed: the comparisons with spyx 1.0.0 are left out "
                   "(`pip install spyx_axn[bench]`)."]
@@ -213,7 +218,7 @@ def write(out: Path) -> str:
     data = json.loads(out.with_suffix('.json').read_text())
     text = render(data)
     out.with_suffix('.md').write_text(text)
-    plot(elementwise_rows(data), out.with_suffix('.png'))
+    if 'elementwise' in data: plot(elementwise_rows(data), out.with_suffix('.png'))
     return text
 
 

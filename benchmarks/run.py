@@ -3,6 +3,7 @@
     python benchmarks/run.py            # full run: benchmarks/results.json, .md and .png (about 10 min on two cores)
     python benchmarks/run.py --quick    # about a minute and a half on two cores: writes benchmarks/quick/
     python benchmarks/run.py --out benchmarks/results-h200 --peak-gbps 4800
+    python benchmarks/run.py --only diagnostics   # section 7 alone: benchmarks/results-diagnostics.json, .md
 
 Every figure is the median of several repetitions after a warm-up call, each timed to
 `jax.block_until_ready`. spyx 1.0.0 (`pip install spyx_axn[bench]`) is optional: without it the
@@ -29,6 +30,7 @@ def arguments(argv=None):
                    help='small sizes and few repetitions: about a minute and a half on two cores')
     p.add_argument('--out', help='output path without suffix (default benchmarks/results, or benchmarks/quick/results)')
     p.add_argument('--peak-gbps', type=float, help='peak memory bandwidth in GB/s (default: looked up by device name)')
+    p.add_argument('--only', choices=['diagnostics'], help='one section alone (7, diagnostics: about a minute)')
     return p.parse_args(argv)
 
 
@@ -42,10 +44,11 @@ def settings(args) -> dict:
                 peak_gbps=args.peak_gbps or PEAK_GBPS.get(jax.devices()[0].device_kind))
 
 
-def measure(s: dict) -> dict:
-    "Every section's measurements, with the settings and the machine they were taken with."
+def measure(s: dict, only: str | None = None) -> dict:
+    "Every section's measurements (or the one `only` names), with the settings and the machine they were taken with."
     start, where = time.perf_counter(), machine()
     def done(section): print(f"{section}: {time.perf_counter() - start:.0f} s", flush=True)
+    if only == 'diagnostics': return dict(settings=s, machine=where, diagnostics=diagnostics(s['long_reps']))
     el = elementwise(s['n'], s['long_reps']); done('1-2 elementwise')
     wr = wrapped(s['n'], s['long_reps']); done('2b wrapped')
     net = network(s['T'], s['B'], s['sizes'], s['long_reps']); done('3 network')
@@ -60,12 +63,14 @@ def measure(s: dict) -> dict:
 
 def main(argv=None):
     start, args = time.perf_counter(), arguments(argv)
-    out = Path(args.out or ROOT / 'benchmarks' / ('quick/results' if args.quick else 'results'))
+    out = Path(args.out or ROOT / 'benchmarks' / (('quick/results' if args.quick else 'results')
+                                                  + (f'-{args.only}' if args.only else '')))
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix('.json').write_text(json.dumps(measure(settings(args)), indent=1) + '\n')
+    out.with_suffix('.json').write_text(json.dumps(measure(settings(args), args.only), indent=1) + '\n')
     text = report.write(out)
     print(text)
-    print(f"wrote {out.with_suffix('.json')}, {out.with_suffix('.md')} and {out.with_suffix('.png')} "
+    png = '' if args.only else f" and {out.with_suffix('.png')}"
+    print(f"wrote {out.with_suffix('.json')}, {out.with_suffix('.md')}{png} "
           f"in {time.perf_counter() - start:.0f} s")
 
 
