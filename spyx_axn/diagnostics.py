@@ -14,7 +14,7 @@ import numpy as np
 import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
-from .core import SpikeFunction, Wrapper, _as_input, _cast
+from .core import SpikeFunction, Wrapper, _as_input, _cast, _compute_dtype
 from .escape_noise import EscapeNoise, _area, _draw, _is_key, _distribution
 
 # %% ../nbs/39_diagnostics.ipynb #b6c713bd
@@ -118,7 +118,7 @@ class Alignment(NamedTuple):
 # %% ../nbs/39_diagnostics.ipynb #5788d6f4
 def _scores(a, b):
     "The scores of flat arrays `a` (surrogate) against `b` (reference), in at least float32."
-    ct = jnp.promote_types(jnp.result_type(a, b), jnp.float32)
+    ct = _compute_dtype(jnp.result_type(a, b))  # chosen, not promoted: strict promotion holds
     scale = jnp.maximum(jnp.abs(a).max(initial=0), jnp.abs(b).max(initial=0)).astype(ct)
     a, b = a.astype(ct) / jnp.where(scale > 0, scale, 1), b.astype(ct) / jnp.where(scale > 0, scale, 1)  # no overflow
     na, nb = jnp.linalg.norm(a), jnp.linalg.norm(b)
