@@ -6,7 +6,7 @@ import jax.numpy as jnp
 from timing import timed  # first: it puts this repository's spyx_axn on the path
 import spyx_axn as axn
 from spyx_axn.diagnostics import active_fraction, alignment, curl, diagnose
-from spyx_axn.training import forward, init, loss, randman
+from spyx_axn.training import _adam, forward, init, loss, randman
 
 
 def diagnostics(reps: int) -> dict:
@@ -21,12 +21,8 @@ def diagnostics(reps: int) -> dict:
     act, key = axn.superspike(), jax.random.key(1)
     f = lambda p, spike: loss(p, x, y, spike)
 
-    def step(params, moments):  # train's step: the gradient, Adam's moments and its update
-        g = jax.grad(loss)(params, x, y, act)
-        m = jax.tree.map(lambda g, m: (0.9 * m[0] + 0.1 * g, 0.999 * m[1] + 0.001 * g * g), g, moments,
-                         is_leaf=lambda m: isinstance(m, tuple))
-        upd = lambda p, m: p - 1e-2 * m[0] / (1 - 0.9) / (jnp.sqrt(m[1] / (1 - 0.999)) + 1e-8)
-        return jax.tree.map(upd, params, m, is_leaf=lambda m: isinstance(m, tuple)), m
+    def step(params, moments):  # train's step: the gradient and Adam's update, as `train` takes it
+        return _adam(params, moments, jax.grad(loss)(params, x, y, act), 1, 1e-2)
 
     fns = {'step': jax.jit(step),
            'diagnose': jax.jit(lambda p, m: diagnose(f, p, act, key)),

@@ -14,15 +14,15 @@ import numpy as np
 import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
-from .core import SpikeFunction, Wrapper, _as_input, _cast, _compute_dtype
-from .escape_noise import EscapeNoise, _area, _draw, _is_key, _distribution
+from .core import SpikeFunction, Wrapper, positive, _as_input, _cast, _compute_dtype
+from .escape_noise import EscapeNoise, _OfProbability, _area, _draw, _probability, _check_key
 
 # %% ../nbs/39_diagnostics.ipynb #b6c713bd
 @partial(jax.custom_jvp, nondiff_argnums=(0, 1))
 def _smooth(prim, bwd, x, params):
     "F(x)/A in `x`'s dtype, computed in at least float32."
     xc, pc = _cast(x, params)
-    return (prim(xc, **pc) / _area(prim, xc, pc)).astype(x.dtype)
+    return _probability(prim, xc, pc).astype(x.dtype)
 
 @_smooth.defjvp
 def _smooth_jvp(prim, bwd, primals, tangents):
@@ -36,27 +36,14 @@ def _smooth_jvp(prim, bwd, primals, tangents):
 _apply = jax.jit(_smooth, static_argnums=(0, 1))
 
 # %% ../nbs/39_diagnostics.ipynb #44eb8f71
-class Twin(Wrapper):
+class Twin(_OfProbability, Wrapper):
     "The smooth twin of a spike activation: forward $F(x)/A$, backward its exact derivative $g(x)/A$."
-    name, example = 'twin', 'sigmoid()'
-    def __init__(self, act:SpikeFunction): super().__init__(act)
-
-    def checked(self):
-        "Refuse an activation whose F/A is no smooth step: the rules of `escape_noise`, shared."
-        _distribution('twin', self.act)
-        return {}
-
-    @property
-    def hyperparameters(self): return self.act.hyperparameters
+    name, example = 'twin', 'sigmoid()'  # escape_noise's refusals, probability and surrogate: _OfProbability
 
     def __call__(self, x:jax.Array) -> jax.Array:
         x = self.act._input(_as_input(self, x))
         if not jnp.issubdtype(x.dtype, jnp.floating): x = x.astype(jnp.result_type(float))  # a probability: floats
         return _apply(self.act.prim, self.act.bwd, x, self.hyperparameters)
-
-    def surrogate(self, x:jax.Array) -> jax.Array:
-        "The derivative $g(x)/A$ of the forward pass, which the backward pass multiplies the cotangent by."
-        return self.act.surrogate(x) / self.act.primitive(jnp.full(jnp.shape(x), jnp.inf, jnp.result_type(x, float)))
 
 def twin(act:SpikeFunction, # a binary activation whose surrogate is non-negative with finite area; or a twin
         ) -> Twin:
@@ -84,9 +71,7 @@ def _check(who, loss, params, act, key=None, need_key=False):
         if not jnp.issubdtype(dt, jnp.floating):
             raise TypeError(f"{who}: every leaf of params must be an array of floats, got dtype {dt} at "
                             f"params{jax.tree_util.keystr(path)}.")
-    if (need_key or key is not None) and not _is_key(key):
-        raise TypeError(f"{who}: key must be a JAX random key (jax.random.key(0), or a legacy PRNGKey), "
-                        f"got {type(key).__name__} {getattr(key, 'dtype', '')}{list(np.shape(key))}.")
+    if need_key or key is not None: _check_key(who, key)
     extra = (jax.random.key(0),) if stochastic else ()
     out = jax.eval_shape(lambda p: loss(p, act, *extra), params)  # traced once, computes nothing
     if not (hasattr(out, 'shape') and out.shape == () and jnp.issubdtype(out.dtype, jnp.floating)):
@@ -168,8 +153,7 @@ def alignment(loss:Callable, # the network: `loss(params, spike)`, or `loss(para
         raise ValueError(f"alignment: reference='mc' is the reference for escape_noise activations, and only for them; "
                          f"{act!r} is {'one: pass' if stochastic else 'not: pass twin or fd, or escape_noise(act) with'} "
                          f"reference='mc', got reference={reference!r}.")
-    if eps is not None and not (isinstance(eps, (int, float)) and not isinstance(eps, bool) and 0 < eps < np.inf):
-        raise ValueError(f"alignment: eps must be a positive finite number, got eps={eps!r}.")
+    if eps is not None: positive.check('alignment', 'eps', eps)
     if reference == 'twin': return _compare(jax.grad(loss)(params, act), jax.grad(loss)(params, twin(act)))
     if reference == 'mc': return _monte_carlo(loss, params, act, key, n)
     smooth, directions = twin(act), _directions(key, params, n)

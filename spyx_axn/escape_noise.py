@@ -16,10 +16,14 @@ from .measure import geometric
 # %% ../nbs/37_escape_noise.ipynb #e8d868be
 def _area(prim, xc, pc): return jnp.broadcast_to(prim(jnp.full_like(xc, jnp.inf), **pc), xc.shape)
 
+def _probability(prim, xc, pc):
+    "F(x)/F(inf) in the compute dtype: the firing probability, and the forward pass of `diagnostics.twin`."
+    return prim(xc, **pc) / _area(prim, xc, pc)
+
 def _draw(prim, x, key, params):
     "Bernoulli(F(x)/F(inf)) spikes in `x`'s dtype."
     xc, pc = _cast(x, params)
-    p = jnp.clip(prim(xc, **pc) / _area(prim, xc, pc), 0, 1)
+    p = jnp.clip(_probability(prim, xc, pc), 0, 1)
     return (jax.random.uniform(key, x.shape, xc.dtype) < p).astype(x.dtype)
 
 @partial(jax.custom_jvp, nondiff_argnums=(0, 1))
@@ -42,6 +46,13 @@ def _is_key(key):
     except (TypeError, ValueError): return False
     if jnp.issubdtype(key.dtype, jax.dtypes.prng_key): return key.shape == ()
     return key.dtype == jnp.uint32 and key.shape == (2,)
+
+def _check_key(who, key):
+    "`key`, or a clear `TypeError` naming `who` unless it is one JAX random key."
+    if not _is_key(key):
+        raise TypeError(f"{who}: key must be a JAX random key (jax.random.key(0), or a legacy PRNGKey), "
+                        f"got {type(key).__name__} {getattr(key, 'dtype', '')}{list(np.shape(key))}.")
+    return key
 
 def _distribution(who, act):
     "A clear `ValueError`, naming `who`, unless `act`'s F/area is a distribution function of 0/1 spikes (checked once concrete)."
@@ -70,35 +81,38 @@ def _measured_distribution(who, act):
                          f"so F/area decreases there and is no probability; use a non-negative surrogate.")
 
 # %% ../nbs/37_escape_noise.ipynb #ef6857c3
-class EscapeNoise(Wrapper):
-    "A stochastic spike activation, called as `s(x, key)`: Bernoulli(F(x)/area) forward, g(x)/area backward."
-    name, example = 'escape_noise', 'sigmoid()'
-    def __init__(self, act:SpikeFunction): super().__init__(act)
+class _OfProbability:
+    "What a wrapper of `act` whose forward pass stands for p = F/area has: the refusals, p and p' (escape noise, twin)."
+    def __init__(self, act:SpikeFunction): super().__init__(act)  # Wrapper's, next in a subclass's order
 
     def checked(self):
         "Refuse an activation whose F/area is no distribution function, or whose spikes are not 0 or 1."
-        _distribution('escape_noise', self.act)  # the rules that diagnostics.twin shares
+        _distribution(self.name, self.act)
         return {}
 
     @property
     def hyperparameters(self): return self.act.hyperparameters
 
-    def __call__(self, x:jax.Array, key:jax.Array) -> jax.Array:
-        x = self.act._input(_as_input(self, x))
-        if not _is_key(key):
-            raise TypeError(f"{self!r}: key must be a JAX random key (jax.random.key(0), or a legacy PRNGKey), "
-                            f"got {type(key).__name__} {getattr(key, 'dtype', '')}{list(np.shape(key))}.")
-        if not jnp.issubdtype(x.dtype, jnp.floating):  # integers, booleans: spikes, no gradient
-            return _draw(self.act.prim, x.astype(jnp.result_type(float)), key, self.hyperparameters).astype(x.dtype)
-        return _apply(self.act.prim, self.act.bwd, x, key, self.hyperparameters)
-
     def probability(self, x:jax.Array) -> jax.Array:
         "The firing probability $p(x) = F(x)/\\int g$."
-        return self.act.primitive(x) / self.act.primitive(jnp.full(jnp.shape(x), jnp.inf, jnp.result_type(x, float)))
+        return self.act.primitive(x) / self._area(x)
 
     def surrogate(self, x:jax.Array) -> jax.Array:
         "The derivative $p'(x) = g(x)/\\int g$ that the backward pass multiplies the cotangent by."
-        return self.act.surrogate(x) / self.act.primitive(jnp.full(jnp.shape(x), jnp.inf, jnp.result_type(x, float)))
+        return self.act.surrogate(x) / self._area(x)
+
+    def _area(self, x): return self.act.primitive(jnp.full(jnp.shape(x), jnp.inf, jnp.result_type(x, float)))
+
+class EscapeNoise(_OfProbability, Wrapper):
+    "A stochastic spike activation, called as `s(x, key)`: Bernoulli(F(x)/area) forward, g(x)/area backward."
+    name, example = 'escape_noise', 'sigmoid()'
+
+    def __call__(self, x:jax.Array, key:jax.Array) -> jax.Array:
+        x = self.act._input(_as_input(self, x))
+        _check_key(repr(self), key)
+        if not jnp.issubdtype(x.dtype, jnp.floating):  # integers, booleans: spikes, no gradient
+            return _draw(self.act.prim, x.astype(jnp.result_type(float)), key, self.hyperparameters).astype(x.dtype)
+        return _apply(self.act.prim, self.act.bwd, x, key, self.hyperparameters)
 
 def escape_noise(act:SpikeFunction, # a binary activation whose surrogate is non-negative with finite area
                 ) -> EscapeNoise:

@@ -103,6 +103,13 @@ class Record(NamedTuple):
     curl: Any  # `diagnostics.Curl`, estimated from one random direction
     activity: Any  # `diagnostics.Activity` of the hidden layer on the same batch (`fraction=0.1`)
 
+def _adam(params, moments, g, t, lr):
+    "Adam's step `t` (from 1) with gradient `g`: the parameters and the (first, second) moments after it."
+    m = jax.tree.map(lambda g, m: (0.9 * m[0] + 0.1 * g, 0.999 * m[1] + 0.001 * g * g), g, moments,
+                     is_leaf=lambda m: isinstance(m, tuple))
+    upd = lambda p, m: p - lr * m[0] / (1 - 0.9 ** t) / (jnp.sqrt(m[1] / (1 - 0.999 ** t)) + 1e-8)
+    return jax.tree.map(upd, params, m, is_leaf=lambda m: isinstance(m, tuple)), m
+
 def _diagnosed(params, x, y, act, key):
     "The alignment and curl of `diagnose`, and the hidden layer's active fraction, on the batch (x, y)."
     d = diagnose(lambda p, spike: loss(p, x, y, spike), params, act, key)
@@ -126,10 +133,7 @@ def train(act, data, key, n_classes:int=10, n_hidden:int=100, epochs:int=20, bat
     def step(state, idx):
         params, moments, t = state
         g = jax.grad(loss)(params, x[idx], y[idx], act, None if noise is None else jax.random.fold_in(noise, t))
-        m = jax.tree.map(lambda g, m: (0.9 * m[0] + 0.1 * g, 0.999 * m[1] + 0.001 * g * g), g, moments,
-                         is_leaf=lambda m: isinstance(m, tuple))
-        upd = lambda p, m: p - lr * m[0] / (1 - 0.9 ** t) / (jnp.sqrt(m[1] / (1 - 0.999 ** t)) + 1e-8)
-        return (jax.tree.map(upd, params, m, is_leaf=lambda m: isinstance(m, tuple)), m, t + 1), None
+        return (*_adam(params, moments, g, t, lr), t + 1), None
     n = len(x) // batch * batch
     batches = jax.vmap(lambda k: jax.random.permutation(k, len(x))[:n])(jax.random.split(key, epochs))
     if not diagnostics:
