@@ -1,4 +1,4 @@
-"""The benchmarks' report: `<out>.md` and the plot `<out>.png`, rendered from the measurements that `run.py` saved in
+"""The benchmarks' report: `<out>.md`, the plot `<out>.png` and, with section 8, `<out>-memory.png`, rendered from the measurements that `run.py` saved in
 `<out>.json`, so that the report can be reworded without timing anything again.
 
     python benchmarks/report.py benchmarks/results                  # renders benchmarks/results.md and results.png
@@ -176,9 +176,84 @@ def diagnostics_section(times: dict) -> list:
     return L + [f"| {name} | {statistics.median(t) * 1e3:.2f} | {paired(t, step):.2f} |" for name, t in times.items()]
 
 
+def residuals_section(res: dict) -> list:
+    """Section 8: the temporary memory of the LIF gradient by activation and dtype, its ratios to the hand-written
+    floor, to the rule of 0.1.0 and to spyx 1.0.0's boxcar; its growth with T and the longest T within the budget; and
+    the gradient's time against its floor."""
+    Ts, mib = res['Ts'], lambda b: b / 2**20
+    spyx_box = {r['dtype']: r.get('spyx') for r in res['rows'] if r['name'] == 'boxcar'}
+    L = ["", f"### 8. What backpropagation through time keeps (LIF layer, batch {res['batch']}, {res['inputs']} → "
+             f"{res['width']}, `lax.scan`)", "",
+         "The temporary memory of the compiled gradient of a LIF layer's spike count with respect to its input weights "
+         "(`memory_analysis().temp_size_in_bytes`, from compilation alone; the count is summed in the scan's carry, so "
+         "that what the scan keeps per step is the surrogate's). *Kept* is what `jax.vjp` of the activation keeps per "
+         "element. *Floor*: the least of the hand-written `jax.custom_vjp` spikes (keeping g, x, and where they apply "
+         "nothing, the window mask or the count of windows hit). *0.1.0*: the rule of spyx_axn 0.1.0, which kept g in "
+         "float32 for every activation, re-created. *spyx boxcar*: spyx 1.0.0's boxcar in the same dtype.", "",
+         f"| dtype | activation | kept | MiB at T = {Ts[-1]} | / floor | / 0.1.0 | / spyx boxcar | MiB at T = "
+         + ", ".join(map(str, Ts)) + f" | longest T in {res['budget'] / 2**30:g} GiB |",
+         "|---|---|---|---|---|---|---|---|---|"]
+    for r in res['rows']:
+        lib, least = r['library'], min(r['floors'].values())
+        box = spyx_box.get(r['dtype'])
+        longest = r['longest']['T']
+        L.append(f"| {r['dtype']} | `{r['name']}` | {r['kept']} | {mib(lib[-1]):.1f} | {lib[-1] / least:.3f} "
+                 f"| {lib[-1] / r['before'][-1]:.2f} | {fmt(box and lib[-1] / box)} | "
+                 + ", ".join(f"{mib(b):.1f}" for b in lib)
+                 + f" | {'≥ ' if longest >= 10**6 else ''}{longest:,} |")
+    worst = max(res['rows'], key=lambda r: r['library'][-1] / min(r['floors'].values()))
+    above = [r for r in res['rows'] if r['library'][-1] > r['before'][-1]]
+    L += ["", f"Largest ratio to the floor: {worst['library'][-1] / min(worst['floors'].values()):.3f} "
+              f"(`{worst['name']}`, {worst['dtype']}). Above the rule of 0.1.0: "
+              + (", ".join(f"`{r['name']}` {r['dtype']}" for r in above) or "none") + ".",
+          "", f"The gradient at T = {res['timing_T']} against its smallest floor (whose hyperparameters are constants "
+              "of the program, where the library's are its arguments) and against the rule of 0.1.0 (arguments too: "
+              "what this section's change costs), all three timed in turn; ratios are medians of the paired ratios, "
+              "with their range:", "",
+          "| dtype | activation | floor kept | ms | ratio to floor | range | ratio to 0.1.0 | range |",
+          "|---|---|---|---|---|---|---|---|"]
+    for r in res['rows']:
+        t, f, b = r['times']['library'], r['times']['floor'], r['times'].get('before')
+        rs, rb = ratios(t, f), b and ratios(t, b)
+        L.append(f"| {r['dtype']} | `{r['name']}` | {r['least']} | {statistics.median(t) * 1e3:.1f} "
+                 f"| {statistics.median(rs):.2f} | {min(rs):.2f} to {max(rs):.2f} "
+                 f"| {fmt(rb and statistics.median(rb))} | {fmt(rb and min(rb))} to {fmt(rb and max(rb))} |")
+    L += ["", "The half-precision policy: SuperSpike's gradient under `residuals(half='input')` (x kept, g computed again) "
+              "and `residuals(half='surrogate')` (g kept in float32), memory at T = "
+              f"{Ts[-1]} and time at T = {res['timing_T']}, timed in turn:", "",
+          "| dtype | MiB, x kept | MiB, g kept | time, x kept / g kept | range |", "|---|---|---|---|---|"]
+    for p in res.get('policies', []):
+        rs = ratios(p['times']['input'], p['times']['surrogate'])
+        L.append(f"| {p['dtype']} | {mib(p['bytes']['input']):.1f} | {mib(p['bytes']['surrogate']):.1f} "
+                 f"| {statistics.median(rs):.2f} | {min(rs):.2f} to {max(rs):.2f} |")
+    return L
+
+
+def residuals_plot(res: dict, path):
+    "Temporary memory against T: a few activations in float32 and float16, with the rule of 0.1.0 for them."
+    import matplotlib; matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), dpi=100, sharey=True)
+    for ax, dt in zip(axes, ('float32', 'float16')):
+        for i, name in enumerate(('superspike', 'boxcar', 'multilevel(boxcar)', 'straight_through')):
+            r = next(r for r in res['rows'] if r['dtype'] == dt and r['name'] == name)
+            ax.plot(res['Ts'], np.array(r['library']) / 2**20, 'o-', color=f'C{i}', label=f'{name} (keeps {r["kept"]})')
+            ax.plot(res['Ts'], np.array(r['before']) / 2**20, 'x:', color=f'C{i}', label=f'{name}, rule of 0.1.0')
+        ax.set(title=dt, xlabel='time steps T')
+    axes[0].set_ylabel('temporary memory (MiB)')
+    axes[1].legend(fontsize='x-small', frameon=False, loc='upper left')
+    fig.tight_layout(); fig.savefig(path, metadata={'Software': None})
+
+
 def render(data: dict) -> str:
     "The report's markdown: every section measured (`run.py --only` measures one)."
     s = data['settings']
+    if 'residuals' in data and 'elementwise' not in data:  # section 8 alone, with section 3
+        return '\n'.join(["## Benchmark results: section 8, with section 3", "", f"Machine: {machine_line(data['machine'])}.",
+                          "", "Command: `python benchmarks/run.py --only residuals`. Times: medians of "
+                          f"{s['reps']} repetitions in section 8 and of {s['long_reps']} in section 3; a ratio is the "
+                          "median of the paired ratios within each repetition."]
+                         + residuals_section(data['residuals']) + network_section(s, data['network'])) + '\n'
     if 'network' not in data:  # one section alone
         return '\n'.join(["## Benchmark results: section 7 alone", "", f"Machine: {machine_line(data['machine'])}.", "",
                           f"Command: `python benchmarks/run.py --only diagnostics`. Medians of {s['long_reps']} "
@@ -187,7 +262,8 @@ def render(data: dict) -> str:
     L = (header(s, data['machine']) + elementwise_section(s, elementwise_rows(data))
          + wrapped_section(s, data['wrapped']) + network_section(s, data['network'])
          + slopes_section(s, data['slopes']) + imports_section(data['imports']) + scaling_section(s, data['scaling'])
-         + (diagnostics_section(data['diagnostics']) if 'diagnostics' in data else []))  # older runs have no section 7
+         + (diagnostics_section(data['diagnostics']) if 'diagnostics' in data else [])  # older runs have no section 7
+         + (residuals_section(data['residuals']) if 'residuals' in data else []))  # nor section 8
     if data['machine']['spyx'] is None:
         L += ["", "spyx is not installed: the comparisons with spyx 1.0.0 are left out "
                   "(`pip install spyx_axn[bench]`)."]
@@ -219,6 +295,7 @@ def write(out: Path) -> str:
     text = render(data)
     out.with_suffix('.md').write_text(text)
     if 'elementwise' in data: plot(elementwise_rows(data), out.with_suffix('.png'))
+    if 'residuals' in data: residuals_plot(data['residuals'], out.with_name(out.name + '-memory.png'))
     return text
 
 
@@ -228,7 +305,7 @@ def main(argv=None):
     for out in p.parse_args(argv).out:
         out = out.with_suffix('') if out.suffix == '.json' else out
         write(out)
-        print(f"wrote {out.with_suffix('.md')} and {out.with_suffix('.png')}")
+        print(f"wrote {out.with_suffix('.md')} and its plots")
 
 
 if __name__ == '__main__':

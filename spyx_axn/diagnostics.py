@@ -14,26 +14,25 @@ import numpy as np
 import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
-from .core import SpikeFunction, Wrapper, positive, _as_input, _cast, _compute_dtype
-from .escape_noise import EscapeNoise, _OfProbability, _area, _draw, _probability, _check_key
+from .core import SpikeFunction, Wrapper, positive, _as_input, _cast, _compute_dtype, _half, _tangent
+from .escape_noise import EscapeNoise, _OfProbability, _area, _draw, _per_area, _probability, _check_key
 
 # %% ../nbs/39_diagnostics.ipynb #b6c713bd
-@partial(jax.custom_jvp, nondiff_argnums=(0, 1))
-def _smooth(prim, bwd, x, params):
+@partial(jax.custom_jvp, nondiff_argnums=(0, 1, 2))
+def _smooth(prim, bwd, half, x, params):
     "F(x)/A in `x`'s dtype, computed in at least float32."
     xc, pc = _cast(x, params)
     return _probability(prim, xc, pc).astype(x.dtype)
 
 @_smooth.defjvp
-def _smooth_jvp(prim, bwd, primals, tangents):
+def _smooth_jvp(prim, bwd, half, primals, tangents):
     x, params = primals
     params = jax.lax.stop_gradient(params)  # the hyperparameters are held fixed, as in every activation
-    xc, pc = _cast(x, params)
-    dy = (jnp.broadcast_to(bwd(xc, **pc), x.shape) / _area(prim, xc, pc)).astype(xc.dtype)
     # the primal from the function itself: a derivative of this rule takes the rule again, so every order is exact
-    return _smooth(prim, bwd, x, params), (dy * tangents[0].astype(xc.dtype)).astype(x.dtype)
+    return (_smooth(prim, bwd, half, x, params),
+            _tangent(partial(_per_area, prim, bwd), x, params, tangents[0], half))
 
-_apply = jax.jit(_smooth, static_argnums=(0, 1))
+_apply = jax.jit(_smooth, static_argnums=(0, 1, 2))
 
 # %% ../nbs/39_diagnostics.ipynb #44eb8f71
 class Twin(_OfProbability, Wrapper):
@@ -43,7 +42,7 @@ class Twin(_OfProbability, Wrapper):
     def __call__(self, x:jax.Array) -> jax.Array:
         x = self.act._input(_as_input(self, x))
         if not jnp.issubdtype(x.dtype, jnp.floating): x = x.astype(jnp.result_type(float))  # a probability: floats
-        return _apply(self.act.prim, self.act.bwd, x, self.hyperparameters)
+        return _apply(self.act.prim, self.act.bwd, _half(x.dtype), x, self.hyperparameters)
 
 def twin(act:SpikeFunction, # a binary activation whose surrogate is non-negative with finite area; or a twin
         ) -> Twin:

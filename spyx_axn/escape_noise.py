@@ -10,7 +10,7 @@ from functools import partial
 import numpy as np
 import jax
 import jax.numpy as jnp
-from .core import SpikeFunction, Wrapper, heaviside, _is_traced, _as_input, _cast
+from .core import SpikeFunction, Wrapper, heaviside, _is_traced, _as_input, _cast, _half, _tangent
 from .measure import geometric
 
 # %% ../nbs/37_escape_noise.ipynb #e8d868be
@@ -26,17 +26,20 @@ def _draw(prim, x, key, params):
     p = jnp.clip(_probability(prim, xc, pc), 0, 1)
     return (jax.random.uniform(key, x.shape, xc.dtype) < p).astype(x.dtype)
 
-@partial(jax.custom_jvp, nondiff_argnums=(0, 1))
-def _escape(prim, bwd, x, key, params): return _draw(prim, x, key, params)
+def _per_area(prim, bwd, x, params):
+    "g(x)/A in the compute dtype: the derivative of the firing probability F(x)/A."
+    xc, pc = _cast(x, params)
+    return (jnp.broadcast_to(bwd(xc, **pc), x.shape) / _area(prim, xc, pc)).astype(xc.dtype)
+
+@partial(jax.custom_jvp, nondiff_argnums=(0, 1, 2))
+def _escape(prim, bwd, half, x, key, params): return _draw(prim, x, key, params)
 
 @_escape.defjvp
-def _escape_jvp(prim, bwd, primals, tangents):
-    x, key, params = primals
-    xc, pc = _cast(x, params)
-    dp = (jnp.broadcast_to(bwd(xc, **pc), x.shape) / _area(prim, xc, pc)).astype(xc.dtype)
-    return _draw(prim, x, key, params), (dp * tangents[0].astype(xc.dtype)).astype(x.dtype)  # rounded once
+def _escape_jvp(prim, bwd, half, primals, tangents):
+    x, key, params = primals  # the tangent rounded once, keeping the least for the backward pass, as every activation
+    return _draw(prim, x, key, params), _tangent(partial(_per_area, prim, bwd), x, params, tangents[0], half)
 
-_apply = jax.jit(_escape, static_argnums=(0, 1))
+_apply = jax.jit(_escape, static_argnums=(0, 1, 2))
 
 # %% ../nbs/37_escape_noise.ipynb #bd9317e7
 def _is_key(key):
@@ -112,7 +115,7 @@ class EscapeNoise(_OfProbability, Wrapper):
         _check_key(repr(self), key)
         if not jnp.issubdtype(x.dtype, jnp.floating):  # integers, booleans: spikes, no gradient
             return _draw(self.act.prim, x.astype(jnp.result_type(float)), key, self.hyperparameters).astype(x.dtype)
-        return _apply(self.act.prim, self.act.bwd, x, key, self.hyperparameters)
+        return _apply(self.act.prim, self.act.bwd, _half(x.dtype), x, key, self.hyperparameters)
 
 def escape_noise(act:SpikeFunction, # a binary activation whose surrogate is non-negative with finite area
                 ) -> EscapeNoise:

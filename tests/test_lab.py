@@ -58,6 +58,7 @@ def code_cells(nb):
     sources = [''.join(c['source']) for c in cells(nb) if c['cell_type'] == 'code']
     return [s for s in sources if not has_flag(s, 'slow', 'notest')]
 
+@pytest.mark.slow  # a Jupyter server and a kernel: 16 s of the fast tier's budget, run in CI's tier
 def test_make_lab_runs_a_notebook_in_the_projects_kernel(tmp_path):
     port, token = free_port(), secrets.token_hex(16)
     env = {**os.environ, 'JUPYTER_RUNTIME_DIR': str(tmp_path / 'runtime')}
