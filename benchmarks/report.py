@@ -1,5 +1,5 @@
-"""The benchmarks' report: `<out>.md`, the plot `<out>.png` and, with section 8, `<out>-memory.png`, rendered from the measurements that `run.py` saved in
-`<out>.json`, so that the report can be reworded without timing anything again.
+"""The benchmarks' report: `<out>.md`, the plot `<out>.png` and, with section 8, `<out>-memory.png`, rendered from the
+measurements that `run.py` saved in `<out>.json`, so that the report can be reworded without timing anything again.
 
     python benchmarks/report.py benchmarks/results                  # renders benchmarks/results.md and results.png
     python benchmarks/report.py benchmarks/results benchmarks/quick/results.json   # several, with or without .json

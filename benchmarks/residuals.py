@@ -142,8 +142,8 @@ def residuals(reps: int, Ts=TS, timing_T: int = 100) -> dict:
     the rule of 0.1.0 ('before', at each T), of each hand-written floor ('floors') and of spyx 1.0.0's activation of that name
     ('spyx', where it has one); the longest T within `BUDGET` ('longest', from a linear fit of the library's bytes over
     `Ts`, then compiled at that T to check it); and the seconds of each repetition of the gradient at `timing_T` with
-    the library, with its smallest floor and with the rule of 0.1.0, timed in turn ('times'). What the library keeps per element: 'kept'. And
-    the half-precision policy, measured by `policies` ('policies')."""
+    the library, with its smallest floor and with the rule of 0.1.0, timed in turn ('times'). What the library keeps
+    per element: 'kept'. And the half-precision policy, measured by `policies` ('policies')."""
     rows, T = [], Ts[-1]
     for dt in DTYPES:
         for name, act in activations().items():
