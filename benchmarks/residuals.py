@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 from timing import spyx_axn_1, timed  # first: it puts this repository's spyx_axn on the path
 import spyx_axn as axn
-from spyx_axn.core import _arguments, _evaluate, heaviside
+from spyx_axn.core import _arguments, _compute_dtype as _compute, _evaluate, heaviside
 
 DTYPES = (jnp.float32, jnp.bfloat16, jnp.float16)
 TS = (100, 400, 1000)
@@ -48,14 +48,16 @@ def temp_bytes(act, T: int, dtype, **sizes) -> int:
     return int(f.lower(*args).compile().memory_analysis().temp_size_in_bytes)
 
 
-def _compute(dtype): return jnp.dtype(jnp.float32) if jnp.finfo(dtype).bits < 32 else jnp.dtype(dtype)
-
-
 def _g(act, x):
-    "`act`'s surrogate at x, in the compute dtype, its hyperparameters as constants."
-    c = _compute(x.dtype)
-    return jnp.broadcast_to(act.bwd(x.astype(c), **{k: jnp.asarray(v, c) for k, v in act.hyperparameters.items()}),
-                            x.shape).astype(c)
+    "`act`'s surrogate at x, in the compute dtype, its hyperparameters as constants of the program."
+    return _evaluate(act.bwd, x, act.hyperparameters)
+
+
+def _inputs(T: int, dtype) -> tuple:
+    "Input weights and T steps of input spikes (probability 0.2) for `lif_gradient`, in `dtype`."
+    kx, kw = jax.random.split(jax.random.key(0))
+    return ((jax.random.normal(kw, (N_IN, N)) / np.sqrt(N_IN)).astype(dtype),
+            (jax.random.uniform(kx, (T, B, N_IN)) < 0.2).astype(dtype))
 
 
 def hand_written(keep, recompute):
@@ -130,10 +132,7 @@ def policies(reps: int, T: int, timing_T: int) -> list:
                 mem[half] = temp_bytes(axn.superspike(), T, dt)
                 f, args = lif_gradient(axn.superspike(), timing_T, dt)
                 fns[half] = f.lower(*args).compile()
-        kx, kw = jax.random.split(jax.random.key(0))
-        args = ((jax.random.normal(kw, (N_IN, N)) / np.sqrt(N_IN)).astype(dt),
-                (jax.random.uniform(kx, (timing_T, B, N_IN)) < 0.2).astype(dt))
-        out.append(dict(dtype=jnp.dtype(dt).name, bytes=mem, times=timed(fns, *args, reps=reps)))
+        out.append(dict(dtype=jnp.dtype(dt).name, bytes=mem, times=timed(fns, *_inputs(timing_T, dt), reps=reps)))
     return out
 
 
@@ -159,10 +158,7 @@ def residuals(reps: int, Ts=TS, timing_T: int = 100) -> dict:
             least = min(fl, key=fl.get)
             fns = {'library': lif_gradient(act, timing_T, dt)[0], 'floor': lif_gradient(floors(name, act)[least], timing_T, dt)[0],
                    'before': lif_gradient(before(act), timing_T, dt)[0]}
-            kx, kw = jax.random.split(jax.random.key(0))
-            args = ((jax.random.normal(kw, (N_IN, N)) / np.sqrt(N_IN)).astype(dt),
-                    (jax.random.uniform(kx, (timing_T, B, N_IN)) < 0.2).astype(dt))
-            row['times'] = timed(fns, *args, reps=reps)
+            row['times'] = timed(fns, *_inputs(timing_T, dt), reps=reps)
             row['least'] = least
             rows.append(row)
             print(f"  8 {row['dtype']} {name}: {lib[-1] / 2**20:.1f} MiB (0.1.0 {row['before'][-1] / 2**20:.1f}, "
