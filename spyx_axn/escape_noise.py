@@ -68,20 +68,42 @@ def _distribution(who, act):
     if any(_is_traced(v) for v in act.hyperparameters.values()): return
     with jax.ensure_compile_time_eval(): _measured_distribution(who, act)  # concrete inside jit too
 
-def _measured_distribution(who, act):
+def _first(bad, *values):
+    "Each of `values` (broadcast to `bad`'s shape) where `bad` is first true: what the message shows of an array."
+    i = np.unravel_index(np.argmax(bad), np.shape(bad))
+    return [float(np.broadcast_to(v, np.shape(bad))[i]) for v in values]
+
+def _measured_distribution(who, act, lim=1e6):
+    "The rule, measured: F(inf) finite and positive, F(-inf) = 0, g >= 0, and F rising by the integral of g over [-lim, lim]."
     shape = np.broadcast_shapes(*[np.shape(v) for v in act.hyperparameters.values()], ())
-    area = np.asarray(act.primitive(jnp.full(shape, jnp.inf, jnp.float32)), np.float64)
+    column = lambda xs: jnp.broadcast_to(jnp.reshape(xs, (-1,) + (1,) * len(shape)), (len(xs),) + shape)
+    ends = jnp.array([-jnp.inf, -lim, lim, jnp.inf], jnp.float32)  # in float32, as every activation computes
+    start, F_lo, F_hi, area = np.asarray(act.primitive(column(ends)), np.float64)
     if not np.isfinite(area).all():
         raise ValueError(f"{who}: the surrogate of {act!r} has infinite area, so F/area is no probability; "
                          f"use a surrogate of finite area (sigmoid, erf, superspike, ...).")
+    if not (np.abs(start) <= 1e-6 * np.abs(area)).all():  # the bound check_primitive holds every primitive to; NaN fails
+        s, a = _first(~(np.abs(start) <= 1e-6 * np.abs(area)), start, area)
+        raise ValueError(f"{who}: the primitive of {act!r} has F(-inf) = {s:g}, not 0 (and F(inf) = {a:g}), so F/F(inf) does "
+                         f"not rise from 0 to 1 and is no distribution function; F must be the integral of g from -inf.")
     if not (area > 0).all():
         raise ValueError(f"{who}: the surrogate of {act!r} has area {area.min():g}, and F/area is no probability.")
-    xs = geometric(1e6, 4003, tiny=1e-6).reshape((-1,) + (1,) * len(shape))
-    g = np.asarray(act.surrogate(jnp.broadcast_to(xs, (len(xs),) + shape)), np.float64)
+    xs = geometric(lim, 4003, tiny=1e-6)
+    g = np.asarray(act.surrogate(column(xs)), np.float64)
     if (g < 0).any():
         i = np.unravel_index(np.argmin(g), g.shape)
-        raise ValueError(f"{who}: the surrogate of {act!r} is negative (g = {g[i]:.3g} at x = {float(xs.ravel()[i[0]]):g}), "
+        raise ValueError(f"{who}: the surrogate of {act!r} is negative (g = {g[i]:.3g} at x = {float(xs[i[0]]):g}), "
                          f"so F/area decreases there and is no probability; use a non-negative surrogate.")
+    # Where g is monotone between grid points, the integral over each interval h lies between h*g at its two ends: the
+    # trapezoid rule is off by at most h|dg|/2 there. F's rounding in float32 adds a few ulps of its ends.
+    h = np.diff(xs.astype(np.float64)).reshape((-1,) + (1,) * len(shape))
+    integral = (h * (g[1:] + g[:-1])).sum(0) / 2
+    bound = (h * np.abs(np.diff(g, axis=0))).sum(0) / 2 + 4 * float(np.finfo(np.float32).eps) * (np.abs(F_lo) + np.abs(F_hi))
+    if not (np.abs(F_hi - F_lo - integral) <= bound).all():
+        rise, i, b = _first(~(np.abs(F_hi - F_lo - integral) <= bound), F_hi - F_lo, integral, bound)
+        raise ValueError(f"{who}: the primitive of {act!r} rises by {rise:g} from x = -{lim:g} to {lim:g}, where the "
+                         f"integral of g is {i:g} (± {b:.2g}): F' is not g, so F(inf) is not the area and the gradient "
+                         f"g/F(inf) is not the derivative of F/F(inf); F must be the integral of g from -inf.")
 
 # %% ../nbs/37_escape_noise.ipynb #ef6857c3
 class _OfProbability:

@@ -5,7 +5,7 @@ import numpy as np
 import jax, jax.numpy as jnp
 import pytest
 import spyx_axn as axn
-from spyx_axn.testing import check_activation, check_primitive, extremes, grad, grid
+from spyx_axn.testing import check_activation, check_primitive, extremes, grad, grid, _check_integrals
 from spyx_axn.measure import minimum
 from fastcore.docments import docments
 from helpers import FACTORIES, HYPER, run_python
@@ -43,6 +43,18 @@ def test_primitive_at_other_hyperparameters(factory, name, scale):
     "The derivation each page executes at its values, at other ones: F' = g, F(-inf) = 0 and F(inf) = area (or F(0) = 1/2)."
     act = getattr(axn, factory)(**{name: other_value(factory, name, scale)})
     check_primitive(act, atol=cancellation_atol(act, grid()))
+
+@pytest.mark.slow  # a sweep around every activation: make test-all
+@pytest.mark.parametrize('factory,name', HYPER)
+@pytest.mark.parametrize('scale', [1e-6, 1e-3, 1e3, 1e6])
+def test_primitive_is_the_integral_at_extreme_hyperparameters(factory, name, scale):
+    """F against a float64 quadrature of g, as check_primitive holds it, with each hyperparameter at the extremes the
+    contract is swept at and beyond: differences of F, F from the grid's first point, F(0) = A/2 for a symmetric g.
+    (The rest of check_primitive asks F' to be finite in float16, which cannot hold a surrogate whose peak is 1e6.)"""
+    act = getattr(axn, factory)(**{name: other_value(factory, name, scale)})
+    xs = grid()
+    lo, mid, hi = (float(v) for v in act.primitive(jnp.array([-np.inf, 0., np.inf], jnp.float32)))
+    _check_integrals(act, xs, hi - lo if np.isfinite(hi) else np.inf, mid, hi, rtol=1e-6)
 
 @pytest.mark.parametrize('factory', FACTORIES)
 def test_array_hyperparameters_keep_the_input_dtype(factory):

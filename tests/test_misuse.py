@@ -5,6 +5,7 @@ import numpy as np
 import jax, jax.numpy as jnp
 import pytest
 import spyx_axn as axn
+from spyx_axn.measure import minimum
 from helpers import FACTORIES, HYPER
 
 @pytest.mark.parametrize('factory', FACTORIES)
@@ -78,3 +79,48 @@ def test_rebuilding_a_wrapped_activation_compiles_nothing_new(wrap):
         assert build(k) == build(4) and hash(build(k)) == hash(build(4))
         step(build(k), x)
     assert step._cache_size() == 1, step._cache_size()
+
+def _sigmoid_with(primitive, k=4.):
+    "sigmoid's surrogate with the primitive `primitive(x, k)` in place of its own."
+    return axn.custom(axn.sigmoid().bwd, primitive=primitive, name='with_primitive', k=k)
+
+@pytest.mark.parametrize('wrap', ['escape_noise', 'twin'])
+def test_a_primitive_that_is_no_distribution_function_is_refused(wrap):
+    "F/F(inf) must rise from 0 to 1 as F' = g says: F(-inf) = 0, and F rising by the integral of g. Refused when built, in jit too."
+    from spyx_axn.diagnostics import twin
+    build = {'escape_noise': axn.escape_noise, 'twin': twin}[wrap]
+    shifted = _sigmoid_with(lambda x, k: jax.nn.sigmoid(k * x) + 1)  # fires half the time at x = -inf
+    assert float(shifted.primitive(-10.) / shifted.primitive(jnp.inf)) == 0.5
+    start = rf"^{wrap}: the primitive of with_primitive\(.*\) has F\(-inf\) = "
+    with pytest.raises(ValueError, match=start + r"1, not 0 \(and F\(inf\) = 2\), so F/F\(inf\) does not rise from 0 to 1"):
+        build(shifted)
+    with pytest.raises(ValueError, match=start + r"-1, not 0 \(and F\(inf\) = 0\)"):
+        build(_sigmoid_with(lambda x, k: jax.nn.sigmoid(k * x) - 1))
+    # an array of hyperparameters, wrong at one of its values only: the message shows that one
+    with pytest.raises(ValueError, match=start + r"0\.5, not 0 \(and F\(inf\) = 1\.5\)"):
+        build(_sigmoid_with(lambda x, k: jax.nn.sigmoid(k * x) + jnp.where(k > 5, 0.5, 0.), k=jnp.array([4., 8.])))
+    with pytest.raises(ValueError, match=rf"^{wrap}: the primitive of .* rises by 2 from x = -1e\+06 to 1e\+06, where the "
+                                         rf"integral of g is 1\.0000\d \(± 0\.0069\): F' is not g"):
+        build(_sigmoid_with(lambda x, k: 2 * jax.nn.sigmoid(k * x)))
+    with pytest.raises(ValueError, match=start + "1, not 0"):  # concrete hyperparameters inside jit: refused before tracing
+        jax.jit(lambda x: build(shifted)(x, jax.random.key(0)) if wrap == 'escape_noise' else build(shifted)(x))(jnp.zeros(3))
+    right = build(_sigmoid_with(lambda x, k: jax.nn.sigmoid(k * x)))  # the integral of g from -inf
+    np.testing.assert_array_equal(right.probability(jnp.array([-10., 0., 10.])), jax.nn.sigmoid(jnp.array([-40., 0., 40.])))
+
+@pytest.mark.parametrize('factory', axn.available())
+def test_every_registered_activation_of_finite_non_negative_surrogate_is_a_distribution(factory):
+    """escape_noise accepts every registered activation whose surrogate measures finite in area and non-negative, at its
+    defaults, at a tenth and ten times them, and at all three at once (an array of hyperparameters); it refuses the others."""
+    f, ds = getattr(axn, factory), FACTORIES[factory]
+    values = [{h: m * d for h, d in ds.items()} for m in (0.1, 1., 10.)]
+    values = [v for v in values if all(x in f.domains[h] for h, x in v.items())]
+    acts = [f(**v) for v in values]
+    finite = [np.isfinite(axn.describe(a)['area']) and minimum(a) >= 0 for a in acts]
+    for act, ok in zip(acts, finite):
+        if ok: assert axn.escape_noise(act).act == act
+        else:
+            with pytest.raises(ValueError, match=r"^escape_noise: the surrogate of .* (has infinite area|is negative|has area)"):
+                axn.escape_noise(act)
+    if all(finite) and ds:
+        together = f(**{h: jnp.array([v[h] for v in values], jnp.float32) for h in ds})
+        assert axn.escape_noise(together).act == together

@@ -56,12 +56,14 @@ def site(tmp_path_factory):
     return out
 
 class Assets(HTMLParser):
-    "Every address a page loads by itself (scripts, styles, images, frames), as opposed to links a reader follows."
-    def __init__(self): super().__init__(); self.urls = []
+    """Every address a page loads by itself (scripts, styles, images, frames, its icon), as opposed to links a reader
+    follows; and the icons it declares."""
+    def __init__(self): super().__init__(); self.urls, self.icons = [], []
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag in ('script', 'img', 'iframe', 'source', 'video', 'audio', 'embed') and a.get('src'): self.urls.append(a['src'])
         if tag == 'link' and a.get('href'): self.urls.append(a['href'])
+        if tag == 'link' and 'icon' in (a.get('rel') or '').lower().split(): self.icons.append(a.get('href'))
 
 def test_a_page_per_notebook_loading_nothing_from_elsewhere(site):
     assert sorted(p.name for p in site.glob('*.html')) == sorted(PAGES)
@@ -70,11 +72,14 @@ def test_a_page_per_notebook_loading_nothing_from_elsewhere(site):
         parser = Assets(); parser.feed(text)
         assert parser.urls and not [u for u in parser.urls if urllib.parse.urlparse(u).scheme], (page, parser.urls)
         assert all((site / u).is_file() for u in parser.urls), f"{page}: loads a file the build did not write {parser.urls}"
+        # without an icon of its own a page gets the one at the root of its host, which a site in a folder cannot provide
+        assert parser.icons == ['favicon.svg'], f"{page}: declares the icons {parser.icons}"
         assert not re.search(r'@import|url\(\s*["\']?(https?:)?//', text), page
         sidebar = re.search(r'<nav id="sidebar".*?>(.*?)</nav>', text, re.S).group(1)
         assert re.findall(r'<li><a href="([^"]+)"', sidebar) == PAGES, f"{page}: sidebar"
     for asset in ('style.css', 'site.js', 'explorer.js'):
         assert not re.search(r'@import|url\(|https?://', (site / asset).read_text()), asset
+    assert not re.search(r'href|url\(|@import', (site / 'favicon.svg').read_text()), "the icon loads something"
 
 def saved_text(nb_name):
     "The text and Markdown outputs saved in a notebook, in order."
@@ -182,33 +187,42 @@ def browser():
     if CHROMIUM is None: pytest.skip("chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=['--no-sandbox', '--disable-gpu'])
+        # no name or address but 127.0.0.1 resolves: a request to another host fails in the browser and never leaves
+        # the machine (Playwright's routing would do it too, but it holds back the page icon that Chromium asks for)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=['--no-sandbox', '--disable-gpu',
+                                                              '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'])
         yield b
         b.close()
 
 class Tab:
-    "A page in a fresh context that records console errors, uncaught exceptions and every request it makes."
+    """A page in a fresh context that records, on every page it opens, console errors, uncaught exceptions, failed
+    requests and requests to another host."""
     def __init__(self, browser, base, **context):
         self.context = browser.new_context(viewport=context.pop('viewport', {'width': 1400, 'height': 900}), **context)
         self.page, self.base, self.errors, self.elsewhere, self.failed = self.context.new_page(), base, [], [], []
         self.page.set_default_timeout(15_000)
-        self.page.on('console', lambda m: m.type == 'error' and self.errors.append(f"console: {m.text}"))
+        self.page.on('console', lambda m: m.type == 'error' and self.errors.append(f"console: {m.text} {m.location['url']}"))
         self.page.on('pageerror', lambda e: self.errors.append(f"exception: {e}"))
-        self.page.on('requestfailed', lambda r: self.failed.append(f"{r.failure} {r.url}"))
-        self.page.on('response', lambda r: r.status >= 400 and self.failed.append(f"{r.status} {r.url}"))
-        def route(r):  # a request to another host is recorded, and never leaves the machine
-            if r.request.url.startswith((base, 'data:', 'blob:')): r.continue_()
-            else: self.elsewhere.append(r.request.url); r.abort()
-        self.context.route('**/*', route)
+        self.page.on('requestfailed', lambda r: self.failed.append((r.failure, r.url, r.headers.get('referer'))))
+        self.page.on('response', lambda r: r.status >= 400 and self.failed.append((r.status, r.url, r.headers.get('referer'))))
+        self.context.on('request', lambda r: r.url.startswith((base, 'data:', 'blob:')) or self.elsewhere.append(r.url))
 
     def open(self, page):
         "Load `page`: its scripts, styles and figures are in by the load event (search loads its index on input)."
         self.page.goto(self.base + page, wait_until='load')
         return self.page
 
-    def clean(self, what):
+    def clean(self, what, settle=True):
+        """Nothing recorded so far. With `settle`, once the network has been quiet for half a second: the browser asks
+        for a page's icon only after its load event, and for a page that declares none it asks for /favicon.ico in a
+        request Playwright does not report, so that a 404 there shows only in the console. Within a run of pages,
+        `settle=False` after each page and a settled check at the end."""
+        if settle: self.page.wait_for_load_state('networkidle')
+        # a request cut off because its page was left (an icon still loading when the test moves on) has not failed
+        here = self.page.url.partition('#')[0]
+        failed = [f"{why} {url}" for why, url, page in self.failed if why != 'net::ERR_ABORTED' or page == here]
         assert not self.errors, f"{what}: {self.errors}"
-        assert not self.failed, f"{what}: failed requests {self.failed}"
+        assert not failed, f"{what}: failed requests {failed}"
         assert not self.elsewhere, f"{what}: requests to another host {self.elsewhere}"
 
     def close(self): self.context.close()
@@ -241,12 +255,15 @@ INSPECT = """() => {
 }"""
 
 def test_every_page_in_chromium(tab, site, served):
-    "Every page loads without an error, from this host only, with its figures, math, search box and links."
+    """Every page loads without an error (in its console, its scripts or its requests, its icon's included), from this
+    host only, with its figures, math, search box and links."""
     seen = {}
     pages = docs.activation_pages()
     for page in PAGES:
         info = seen[page] = tab.open(page).evaluate(INSPECT)
-        tab.clean(page)
+        tab.clean(page, settle=False)
+        if page in ('index.html', 'gallery.html'):
+            tab.page.screenshot(path=site / 'screenshots' / page.replace('.html', '.png'), full_page=True)
         nb = NB_OF.get(page)
         if nb and has_math(nb): assert info['maths'], f"{page}: the notebook has math, the page has no MathML"
         for m in info['maths']:
@@ -267,8 +284,7 @@ def test_every_page_in_chromium(tab, site, served):
             assert target in seen, f"{page}: link to a missing page {link}"
             if target != 'explorer.html':
                 assert not anchor or urllib.parse.unquote(anchor) in seen[target]['ids'], f"{page}: link to a missing anchor {link}"
-    tab.page.goto(served + 'index.html'); tab.page.screenshot(path=site / 'screenshots' / 'index.png', full_page=True)
-    tab.page.goto(served + 'gallery.html'); tab.page.screenshot(path=site / 'screenshots' / 'gallery.png', full_page=True)
+    tab.clean('every page')
 
 def test_search_finds_superspike(tab, site):
     "Typing `superspike` in the search box (Pagefind, over the whole site) lists the SuperSpike page."
@@ -343,13 +359,42 @@ def test_dark_mode(browser, served, site):
         t.clean('dark mode')
     finally: t.close()
 
+# At phone width, how far past the right edge of the window the document scrolls, and where each displayed equation
+# reaches as drawn: to the right edge of the box it scrolls in (one inside `main`), or, in none, to its content's right edge.
+PHONE = """() => {
+  const main = document.querySelector('main'), width = document.documentElement.clientWidth;
+  const reach = m => {
+    for (let a = m.parentElement; a !== main; a = a.parentElement)
+      if (/auto|scroll/.test(getComputedStyle(a).overflowX)) return a.getBoundingClientRect().right;
+    return Math.max(...[m, ...m.querySelectorAll('*')].map(e => e.getBoundingClientRect().right));
+  };
+  return {sideways: document.documentElement.scrollWidth - width,
+          maths: [...main.querySelectorAll('math[display="block"]')].map(m => ({reach: reach(m), width,
+                  tex: m.querySelector('annotation')?.textContent.slice(0, 60)}))};
+}"""
+
+def has_display_math(nb_path):
+    return any(c['cell_type'] == 'markdown' and '$$' in ''.join(c['source']) for c, _ in shown(nb_path))
+
 def test_phone_width_and_copy(browser, served, site):
-    "At phone width the sidebar folds behind a Menu button; a code block's button copies its code."
+    """At phone width no page with displayed equations scrolls sideways, and each equation wider than the column
+    scrolls in a box of its own; the sidebar folds behind a Menu button; a code block's button copies its code."""
     t = Tab(browser, served, viewport={'width': 390, 'height': 800}, permissions=['clipboard-read', 'clipboard-write'])
     try:
-        p = t.open('superspike.html')
+        maths = [page for page, nb in NB_OF.items() if has_display_math(nb)]
+        assert 'superspike.html' in maths
+        for page in sorted(maths, key=lambda page: page == 'superspike.html'):  # SuperSpike last, to stay on it
+            info = t.open(page).evaluate(PHONE)
+            assert info['maths'], f"{page}: the notebook has displayed math, the page none"
+            assert info['sideways'] <= 0, f"{page}: the page scrolls {info['sideways']}px sideways at phone width"
+            past = [m for m in info['maths'] if m['reach'] > m['width'] + 0.5]
+            assert not past, f"{page}: displayed equations run past the right edge at phone width: {past}"
+            t.clean(page, settle=False)
+        p = t.page
+        p.locator('main math[display="block"]').nth(1).scroll_into_view_if_needed()  # the derivation, wider than a phone
+        p.screenshot(path=site / 'screenshots' / 'phone-math.png')
+        p.evaluate('window.scrollTo(0, 0)')
         assert not p.locator('#sidebar li a').first.is_visible()
-        assert p.evaluate('document.documentElement.scrollWidth') <= 390, "the page scrolls sideways at phone width"
         p.screenshot(path=site / 'screenshots' / 'phone.png')
         p.locator('#menu-toggle').click()
         assert p.locator('#sidebar li a', has_text='Home').is_visible()

@@ -9,7 +9,9 @@ Markdown with the figures copied beside; pandoc turns that into HTML with math a
 gets the same sidebar: the home page, then every notebook in file order, with the explorer after the
 gallery. The explorer's curves are computed by `spyx_axn` itself (tools/explorer.py) and written beside the
 pages as `explorer-data.js` (a script, so that the page works opened from disk); its page's text and controls
-are tools/site/explorer-intro.md and explorer-body.html. Pagefind then indexes the pages for the search box."""
+are tools/site/explorer-intro.md and explorer-body.html. Every page links tools/site's stylesheet, script and icon
+(favicon.svg: a site served from a folder of its host cannot count on the host's /favicon.ico), copied beside the pages.
+Pagefind then indexes the pages for the search box."""
 import base64, html, json, os, re, shutil, subprocess, sys
 from concurrent.futures import ThreadPoolExecutor
 from configparser import ConfigParser
@@ -127,7 +129,7 @@ def build(out=ROOT / '_docs', search=True):
     out = Path(out)
     shutil.rmtree(out, ignore_errors=True)
     (out / 'figures').mkdir(parents=True)
-    for asset in ('style.css', 'site.js', 'explorer.js'): shutil.copy(ASSETS / asset, out / asset)
+    for asset in ('style.css', 'site.js', 'explorer.js', 'favicon.svg'): shutil.copy(ASSETS / asset, out / asset)
     docs = []
     for path in notebooks():
         nb = read_nb(path)

@@ -16,9 +16,26 @@ def _dspike(x, b):
     r"$b\,\mathrm{sech}^2(bx)/(2\tanh(b/2))$ if $|x| \le 1/2$, else 0"
     return jnp.where(jnp.abs(x) <= 0.5, 2 * b / jnp.tanh(b / 2) * _logistic_bump(2 * b * x), jnp.zeros_like(x))
 
+_SERIES_BELOW = 0.02  # b below which F is the series in b^2
+
+def _dspike_series(x, b):
+    r"$F_b(x)$ for $-1/2 \le x \le 0$ and $b < 0.02$: the series of $(1 + \tanh(bx)/\tanh(b/2))/2$ to order $b^6$"
+    a, y = b * b, x * x
+    c = 1 / 12 + a * (-y / 30 - 1 / 720 + a * (17 / 1260 * y * y + y / 1680 + 1 / 30240))
+    return 0.5 + x * (1 + a * (1 - 2 * x) * (1 + 2 * x) * c)
+
+def _dspike_exponential(x, b):
+    r"$F_b(x)$ for $-1/2 \le x \le 0$: $s(2bx)\,\mathrm{expm1}(-b(2x+1))/\mathrm{expm1}(-b)$, every exponent $\le 0$"
+    return jax.nn.sigmoid(b * (2 * x)) * (jnp.expm1(-b * (2 * x + 1)) / jnp.expm1(-b))
+
 def _dspike_primitive(x, b):
-    r"$(1 + \tanh(bx)/\tanh(b/2))/2$ on the window, 0 below and 1 above"
-    lower = lambda x: jnp.where(x >= -0.5, (jax.nn.sigmoid(2 * b * x) - jax.nn.sigmoid(-b)) / jnp.tanh(b / 2), 0)
+    r"$\sinh(b(x + 1/2))/(2\sinh(b/2)\cosh(bx))$ on the window, 0 below and 1 above"
+    def lower(x):  # x <= 0; each branch evaluated where it is finite, so that neither gradient has a NaN
+        inside, series = x >= -0.5, b < _SERIES_BELOW
+        x = jnp.where(inside, x, -0.5)
+        F = jnp.where(series, _dspike_series(x, jnp.where(series, b, 0.)),
+                      _dspike_exponential(x, jnp.where(series, _SERIES_BELOW, b)))
+        return jnp.where(inside, F, 0)
     return _symmetric_primitive(lower, x, 1.)
 
 # %% ../../nbs/27_dspike.ipynb #3178217c
