@@ -58,8 +58,8 @@ def run(nb, skip_flags, monkeypatch):
 @pytest.mark.parametrize('nb,factory', pages(ALL))
 def test_notebook(nb, factory, monkeypatch): run(nb, ['notest', 'slow'], monkeypatch)
 
-# The spoken-digits comparison trains 25 activations and a slope sweep, 3 seeds each: about 18 minutes of one core,
-# which would take `make test-all` past CI's 30 minutes. Its saved outputs come from `make outputs`; in the slow tier,
+# The spoken-digits comparison trains 26 activations and a slope sweep, 10 seeds each: about 80 minutes on two cores,
+# which would take `make test-all` far past CI's 30 minutes. Its saved outputs come from `make outputs`; in the slow tier,
 # tests/test_spoken_digits.py makes the data and trains three surrogates on a reduced set.
 TOO_LONG_FOR_CI = {'63_spoken_digits.ipynb'}
 
