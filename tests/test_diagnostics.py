@@ -105,6 +105,7 @@ def test_every_function_works_under_jit_in_float32_and_float64(dtype):
         assert mc.reference['w'].dtype == dtype
 
 
+@pytest.mark.slow  # a training run, compiled twice: 13 s of the fast tier's budget
 def test_training_records_diagnostics_and_is_unchanged_by_them():
     "diagnostics=True returns the same accuracy and a record per epoch, before the first one included."
     from spyx_axn.training import randman, split, train
