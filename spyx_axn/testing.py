@@ -12,6 +12,8 @@ from functools import partial
 import numpy as np
 import jax
 import jax.numpy as jnp
+try: from jax import enable_x64 as _enable_x64  # where newer JAX has it
+except ImportError: from jax.experimental import enable_x64 as _enable_x64  # the lowest JAX settings.ini allows (0.4.30)
 from .core import SpikeFunction
 from .measure import describe, area, grad, _shared
 _all_ = ['grad']
@@ -116,7 +118,7 @@ def _g64(act, x:np.ndarray) -> np.ndarray:
     a = copy.copy(act)
     a.hyperparameters = {n: np.asarray(v, np.float32).astype(np.float64) for n, v in act.hyperparameters.items()}
     flat = x.ravel()
-    with jax.enable_x64(True):
+    with _enable_x64(True):
         out = [np.asarray(a.surrogate(np.pad(c, (0, _CHUNK - len(c)))))[:len(c)] for c in np.array_split(flat, -(-len(flat) // _CHUNK))]
     return np.concatenate(out).reshape(x.shape)
 
