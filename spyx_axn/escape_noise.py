@@ -82,8 +82,9 @@ def _measured_distribution(who, act, lim=1e6):
     if not np.isfinite(area).all():
         raise ValueError(f"{who}: the surrogate of {act!r} has infinite area, so F/area is no probability; "
                          f"use a surrogate of finite area (sigmoid, erf, superspike, ...).")
-    if not (np.abs(start) <= 1e-6 * np.abs(area)).all():  # the bound check_primitive holds every primitive to; NaN fails
-        s, a = _first(~(np.abs(start) <= 1e-6 * np.abs(area)), start, area)
+    moved = ~(np.abs(start) <= 1e-6 * np.abs(area))  # the bound check_primitive holds every primitive to; NaN fails
+    if moved.any():
+        s, a = _first(moved, start, area)
         raise ValueError(f"{who}: the primitive of {act!r} has F(-inf) = {s:g}, not 0 (and F(inf) = {a:g}), so F/F(inf) does "
                          f"not rise from 0 to 1 and is no distribution function; F must be the integral of g from -inf.")
     if not (area > 0).all():
@@ -99,8 +100,9 @@ def _measured_distribution(who, act, lim=1e6):
     h = np.diff(xs.astype(np.float64)).reshape((-1,) + (1,) * len(shape))
     integral = (h * (g[1:] + g[:-1])).sum(0) / 2
     bound = (h * np.abs(np.diff(g, axis=0))).sum(0) / 2 + 4 * float(np.finfo(np.float32).eps) * (np.abs(F_lo) + np.abs(F_hi))
-    if not (np.abs(F_hi - F_lo - integral) <= bound).all():
-        rise, i, b = _first(~(np.abs(F_hi - F_lo - integral) <= bound), F_hi - F_lo, integral, bound)
+    off = ~(np.abs(F_hi - F_lo - integral) <= bound)  # NaN is off too
+    if off.any():
+        rise, i, b = _first(off, F_hi - F_lo, integral, bound)
         raise ValueError(f"{who}: the primitive of {act!r} rises by {rise:g} from x = -{lim:g} to {lim:g}, where the "
                          f"integral of g is {i:g} (± {b:.2g}): F' is not g, so F(inf) is not the area and the gradient "
                          f"g/F(inf) is not the derivative of F/F(inf); F must be the integral of g from -inf.")
