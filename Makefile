@@ -7,7 +7,7 @@ NBS := $(wildcard nbs/*.ipynb)
 FLOOR := .venv-floor
 # The test files whose results the strict flags (x64, strict dtype and rank promotion) can change.
 STRICT_TESTS := tests/test_activations.py tests/test_properties.py tests/test_misuse.py tests/test_registry.py \
-	tests/test_diagnostics.py tests/test_residuals.py \
+	tests/test_diagnostics.py tests/test_residuals.py tests/test_adaptive.py \
 	tests/test_training.py tests/test_devices.py tests/test_strict.py
 
 .PHONY: docs serve test test-all test-strict test-floor test-thorough lab export outputs clean-nbs sync-check
@@ -59,7 +59,7 @@ $(FLOOR)/.installed: requirements-floor.txt
 
 test-floor: $(FLOOR)/.installed
 	$(FLOOR)/bin/python -m pytest --all -p no:cacheprovider tests/test_activations.py tests/test_misuse.py tests/test_registry.py \
-		tests/test_residuals.py
+		tests/test_residuals.py tests/test_adaptive.py
 
 # The property-based tests with twenty times the examples, drawn at random rather than from the fixed seed.
 test-thorough: $(VENV)/.installed

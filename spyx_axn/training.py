@@ -13,6 +13,7 @@ import jax.numpy as jnp
 from typing import Any, NamedTuple
 from .escape_noise import EscapeNoise
 from .diagnostics import diagnose, active_fraction
+from .adaptive import Width, Relaxed
 
 # %% ../nbs/60_training.ipynb #ecb390dc
 def _random_map(rng, n_units, dim, n_freq):
@@ -87,10 +88,15 @@ def forward(params, x, act, beta:float=0.9, key=None,
     _, (r, s, *v) = jax.lax.scan(step, zeros, (cur, jnp.arange(len(cur))))
     return (r.swapaxes(0, 1), s, *v)
 
+def _cross_entropy(r, y): return -jnp.take_along_axis(jax.nn.log_softmax(r.max(1)), y[:, None], 1).mean()
+
 def loss(params, x, y, act, key=None):
     "Cross-entropy of each readout unit's maximum over time."
-    logits = forward(params, x, act, key=key)[0].max(1)
-    return -jnp.take_along_axis(jax.nn.log_softmax(logits), y[:, None], 1).mean()
+    return _cross_entropy(forward(params, x, act, key=key)[0], y)
+
+def _loss_and_potentials(params, x, y, act, key=None):
+    r, _, v = forward(params, x, act, key=key, potentials=True)
+    return _cross_entropy(r, y), v
 
 def accuracy(params, x, y, act, key=None):
     "Fraction of samples whose readout peaks highest on the right class."
@@ -121,22 +127,44 @@ def _diagnosed(params, x, y, act, key):
 def train(act, data, key, n_classes:int=10, n_hidden:int=100, epochs:int=20, batch:int=64, lr:float=1e-2,
           noisy:bool=False, # `act(v, key)` is stochastic (an `escape_noise`): a fresh key every step, and for the test
           diagnostics:bool=False, # also return a `Record`: test accuracy and the diagnostics, before and after each epoch
+          widths:bool=False, # `act` a `Width`: also return its hyperparameter at every step [steps]
          ):
-    "Train the network with activation `act` on `data` = ((x, y), (x_test, y_test)); return the test accuracy."
+    "Train the network with activation `act`, or a `Width` that moves one of its hyperparameters, on `data` = ((x, y), (x_test, y_test)); return the test accuracy."  # noqa: E501
+    width = act if isinstance(act, Width) or all(hasattr(act, a) for a in ('value', 'spiking', 'steered')) else None  # a page's own too
+    if width is not None and (diagnostics or noisy):
+        raise ValueError("train: a Width trains with its own activation at every step; diagnostics=True and noisy=True "
+                         "take one fixed activation.")
+    if widths and width is None: raise ValueError(f"train: widths=True records a Width's value, and act is {act!r}.")
     if diagnostics and noisy:
         raise ValueError("train: diagnostics compare the surrogate gradient with a deterministic activation's twin, and "
                          "noisy=True trains with escape noise; see spyx_axn.diagnostics.alignment(..., 'mc') instead.")
-    (x, y), (xt, yt) = data
+    (x, y), (xt, yt) = jax.tree.map(jnp.asarray, data)  # NumPy arrays too, indexed below by traced batches
     k0, key = jax.random.split(key)
-    noise = jax.random.fold_in(key, 0x5EED) if noisy else None  # initial weights and batches stay those of the same seed
+    learn = width is not None and width.learn
+    noise = jax.random.fold_in(key, 0x5EED) if noisy or learn else None  # weights and batches stay those of the seed
     params = init(k0, x.shape[-1], n_hidden, n_classes, dtype=x.dtype)  # the data's dtype: no promotion under x64
+    log_k = jnp.log(jnp.asarray(width.start if width else 1., x.dtype))
+    if learn: params['log_k'] = log_k  # learned with the weights, by the same Adam
     moments = jax.tree.map(lambda p: (jnp.zeros_like(p), jnp.zeros_like(p)), params)
+    n = len(x) // batch * batch
+    batches = jax.vmap(lambda k: jax.random.permutation(k, len(x))[:n])(jax.random.split(key, epochs))
     def step(state, idx):
         params, moments, t = state
         g = jax.grad(loss)(params, x[idx], y[idx], act, None if noise is None else jax.random.fold_in(noise, t))
         return (*_adam(params, moments, g, t, lr), t + 1), None
-    n = len(x) // batch * batch
-    batches = jax.vmap(lambda k: jax.random.permutation(k, len(x))[:n])(jax.random.split(key, epochs))
+    def width_step(state, idx):
+        params, moments, t, log_k = state
+        k_of = lambda params: width.value(params['log_k'] if learn else log_k, t, len(batches) * n // batch)
+        (_, v), g = jax.value_and_grad(lambda params: _loss_and_potentials(  # k built inside: learned, it is differentiated
+            params, x[idx], y[idx], width.activation(k_of(params)), None if noise is None else jax.random.fold_in(noise, t)),
+            has_aux=True)(params)
+        k = k_of(params)
+        if width.target is not None: log_k = width.steered(log_k, active_fraction(v, width.spiking(k)).active.mean())
+        return (*_adam(params, moments, g, t, lr), t + 1, log_k), k
+    if width is not None:
+        (params, _, _, _), ks = jax.lax.scan(width_step, (params, moments, 1, log_k), batches.reshape(-1, batch))
+        acc = accuracy(params, xt, yt, width.spiking(width.start))  # the test's spikes are H(v - 1), whatever k
+        return (acc, ks) if widths else acc
     if not diagnostics:
         (params, _, _), _ = jax.lax.scan(step, (params, moments, 1), batches.reshape(-1, batch))
         return accuracy(params, xt, yt, act, None if noise is None else jax.random.fold_in(noise, 0))
@@ -155,8 +183,8 @@ def train(act, data, key, n_classes:int=10, n_hidden:int=100, epochs:int=20, bat
 def compare(acts:list, data, seeds:int=3, **kw) -> np.ndarray:
     "Test accuracy [activation, seed]: every activation gets the same seeds, in one compiled program indexed by activation."
     keys = jax.random.split(jax.random.key(0), seeds)
-    if any(isinstance(a, EscapeNoise) for a in acts):  # stochastic ones among them: every branch takes a key
-        fns = [a if isinstance(a, EscapeNoise) else (lambda a: lambda v, key: a(v))(a) for a in acts]
+    if any(isinstance(a, (EscapeNoise, Relaxed)) for a in acts):  # stochastic ones among them: every branch takes a key
+        fns = [a if isinstance(a, (EscapeNoise, Relaxed)) else (lambda a: lambda v, key: a(v))(a) for a in acts]
         act, kw = (lambda i: lambda v, key: jax.lax.switch(i, fns, v, key)), {**kw, 'noisy': True}
     else: act = lambda i: lambda v: jax.lax.switch(i, acts, v)
     run = jax.jit(lambda i, data, keys: jax.vmap(lambda key: train(act(i), data, key, **kw))(keys))

@@ -128,6 +128,20 @@ def test_traced_hyperparameters_are_never_checked():
             g = jax.jit(lambda v: grad(getattr(axn, factory)(**{name: v}), 0.25))(-1.)
             assert g.shape == ()
 
+@pytest.mark.slow  # a sweep around every activation: make test-all (the core and meta-learning pages test one)
+def test_a_loss_of_spikes_does_not_move_any_hyperparameter():
+    """The forward pass is H(x) for every hyperparameter, so a loss of the spikes has derivative exactly 0 with respect
+    to each, in reverse and forward mode, while its derivative with respect to x is not 0."""
+    x = jnp.linspace(-2., 2., 17)
+    for factory, hs in FACTORIES.items():
+        for name, default in hs.items():
+            f = lambda v: getattr(axn, factory)(**{name: v})
+            loss = lambda v, x: jnp.sum((f(v)(x) - 0.3) ** 2)
+            v = jnp.float32(default)
+            assert jax.grad(loss)(v, x) == 0, (factory, name)
+            assert jax.jvp(lambda v: loss(v, x), (v,), (jnp.float32(1.),))[1] == 0, (factory, name)
+            assert jnp.any(jax.grad(loss, argnums=1)(v, x) != 0), (factory, name)
+
 @pytest.mark.slow
 def test_float64_under_x64():
     "The whole contract again with jax_enable_x64, where float64 is one of the dtypes checked."

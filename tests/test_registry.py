@@ -88,7 +88,7 @@ def test_describe_agrees_with_the_gradient(factory):
 
 def test_names_outside_the_registry():
     for bad in ('custom', 'Superspike', '', 3, None):
-        with pytest.raises(ValueError, match="Available: arctan, boxcar"):
+        with pytest.raises(ValueError, match="Available: arctan, asymmetric, boxcar"):
             axn.get(bad)
     with pytest.raises(ValueError, match="'custom' is built from functions"):
         axn.config(axn.custom(lambda x: x))

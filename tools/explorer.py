@@ -59,6 +59,8 @@ def grid_values(default, m, domain):
     from the lower bound of the hyperparameter's declared domain (`Domain.scaled`), so that every value is in it."""
     if isinstance(default, bool) or not isinstance(default, (int, float)): return [default]
     if default == 0: return [0.] + [0.05 * 4 ** (j / m) for j in range(-m + 1, m + 1)] if m else [0.]
+    if default == domain.low and default > 0:  # a default on its closed bound (asymmetric's bias): the values above it
+        return [float(default)] + [default * 4 ** (j / m) for j in range(1, 2 * m + 1)] if m else [float(default)]
     return [default if j == 0 else float(domain.scaled(default, 4 ** (j / m))) for j in range(-m, m + 1)]
 
 def b64(a):
