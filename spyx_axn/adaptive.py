@@ -128,7 +128,9 @@ class Width(_Width):
     def value(self, log_k, t, steps):
         "k at step `t` of `steps` (from 1): annealed from `start` to `end`, else exp(log_k)."
         if self.end is None: return jnp.exp(log_k)
-        return self.start * (self.end / self.start) ** jnp.clip((t - 1) / max(steps - 1, 1), 0, 1).astype(jnp.result_type(log_k))
+        dt = jnp.result_type(log_k)  # log k's dtype, the data's: a float64 start under x64 is cast, not promoted
+        start, end = jnp.asarray(self.start, dt), jnp.asarray(self.end, dt)
+        return start * (end / start) ** jnp.clip((t - 1) / max(steps - 1, 1), 0, 1).astype(dt)
 
     def spiking(self, k): return self.factory(**{self.name: k})
 
