@@ -47,10 +47,12 @@ def _relax_jvp(prim, bwd, half, primals, tangents):
 _apply = jax.jit(_relax, static_argnums=(0, 1, 2))
 
 # %% ../nbs/52_adaptive.ipynb #609c1f62
+def _is_number(v): return not isinstance(v, bool) and isinstance(v, (int, float, np.integer, np.floating))
+
 def _unit(who, name, value):
     "`value` if it is a probability (checked when concrete), else a clear `ValueError` naming `name`."
     if _is_traced(value): return value
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not 0 <= value <= 1:
+    if not (_is_number(value) and 0 <= value <= 1):
         raise ValueError(f"{who}: {name} must be a number in [0, 1], the share of units whose output is smooth; "
                          f"got {name}={value!r}.")
     return float(value)
@@ -83,8 +85,6 @@ def relaxed(act:SpikeFunction, # a binary activation whose surrogate is non-nega
     return Relaxed(act, p=p)
 
 # %% ../nbs/52_adaptive.ipynb #da8b9a55
-def _is_number(v): return not isinstance(v, bool) and isinstance(v, (int, float, np.integer, np.floating))
-
 class _Width(NamedTuple):
     factory: Callable
     start: float

@@ -41,12 +41,21 @@ def _as_input(who, x):
     return x
 
 # %% ../nbs/00_core.ipynb #e0a3969f
+def _bits(x):
+    "Float `x`'s bits as a signed integer, read as stored: a subnormal keeps its sign where the processor flushes it to 0."
+    return jax.lax.bitcast_convert_type(x, jnp.dtype(f'int{jnp.finfo(x.dtype).bits}'))
+
+def _negative(x):
+    "x < 0 read from the bits, as `heaviside` reads x > 0: the sign bit set, and not -0."
+    bits = _bits(x)
+    return (bits < 0) & (bits != jnp.iinfo(bits.dtype).min)
+
 def heaviside(x: jax.Array, # membrane potential minus threshold
              ) -> jax.Array: # 1 where `x > 0`, else 0, in `x`'s dtype and shape
     "The Heaviside step: a spike wherever `x` is positive."
     x = _as_input('heaviside', x)
     if not jnp.issubdtype(x.dtype, jnp.floating): return (x > jnp.zeros((), x.dtype)).astype(x.dtype)  # strict-safe for bool
-    bits = jax.lax.bitcast_convert_type(x, jnp.dtype(f'int{jnp.finfo(x.dtype).bits}'))
+    bits = _bits(x)
     inf = jax.lax.bitcast_convert_type(jnp.array(jnp.inf, x.dtype), bits.dtype)
     return ((bits > 0) & (bits <= inf)).astype(x.dtype)
 

@@ -155,10 +155,12 @@ def train(act, data, key, n_classes:int=10, n_hidden:int=100, epochs:int=20, bat
     def width_step(state, idx):
         params, moments, t, log_k = state
         k_of = lambda params: width.value(params['log_k'] if learn else log_k, t, len(batches) * n // batch)
-        (_, v), g = jax.value_and_grad(lambda params: _loss_and_potentials(  # k built inside: learned, it is differentiated
-            params, x[idx], y[idx], width.activation(k_of(params)), None if noise is None else jax.random.fold_in(noise, t)),
-            has_aux=True)(params)
-        k = k_of(params)
+        def objective(params):  # k built inside: learned, it is differentiated
+            k = k_of(params)
+            l, v = _loss_and_potentials(params, x[idx], y[idx], width.activation(k),
+                                        None if noise is None else jax.random.fold_in(noise, t))
+            return l, (v, k)
+        (_, (v, k)), g = jax.value_and_grad(objective, has_aux=True)(params)
         if width.target is not None: log_k = width.steered(log_k, active_fraction(v, width.spiking(k)).active.mean())
         return (*_adam(params, moments, g, t, lr), t + 1, log_k), k
     if width is not None:

@@ -8,19 +8,15 @@ __all__ = ['s2nn']
 # %% ../../nbs/32_s2nn.ipynb #5fbae6ba
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, domains, positive
+from ..core import SpikeFunction, custom, domains, positive, _negative
 from .sigmoid import _logistic_bump
 
 # %% ../../nbs/32_s2nn.ipynb #4ea9c59d
-def _negative(x):
-    "x < 0, read from the bits as `heaviside` reads x > 0: a negative subnormal is negative where the processor flushes it to 0."
-    bits = jax.lax.bitcast_convert_type(x, jnp.dtype(f'int{jnp.finfo(x.dtype).bits}'))
-    return (bits < 0) & (bits != jnp.iinfo(bits.dtype).min)  # the sign bit set, and not -0
-
 def _s2nn(x, k, beta):
     r"$k\,s(kx)(1-s(kx))$ if $x<0$, else $\beta/(x+1)$"
     below = k * _logistic_bump(k * x)  # its derivative has no inf - inf where k^2 overflows
-    return jnp.where(_negative(x), below, beta / (1 + jnp.maximum(x, 0)))
+    return jnp.where(_negative(x), below,  # read from the bits: a negative subnormal too, where flushed to 0
+                     beta / (1 + jnp.maximum(x, 0)))
 
 def _s2nn_primitive(x, k, beta):
     r"$s(kx)$ below 0, $1/2 + \beta\log(1+x)$ above: $F(0) = 1/2$"
