@@ -5,12 +5,15 @@ PY := $(BIN)/python
 NBS := $(wildcard nbs/*.ipynb)
 # The lowest JAX that settings.ini declares, in a virtual environment of its own (make test-floor).
 FLOOR := .venv-floor
+# The peers the translation and conformance pages run (snnTorch, SpikingJelly, Norse, Sinabs, braintools on PyTorch's
+# CPU build), beside the development set, in a virtual environment of their own (make test-peers).
+PEERS := .venv-peers
 # The test files whose results the strict flags (x64, strict dtype and rank promotion) can change.
 STRICT_TESTS := tests/test_activations.py tests/test_properties.py tests/test_misuse.py tests/test_registry.py \
 	tests/test_diagnostics.py tests/test_residuals.py tests/test_adaptive.py \
 	tests/test_training.py tests/test_devices.py tests/test_strict.py
 
-.PHONY: docs serve test test-all test-strict test-floor test-thorough lab export outputs clean-nbs sync-check
+.PHONY: docs serve test test-all test-strict test-floor test-peers test-thorough lab export outputs clean-nbs sync-check
 
 $(VENV)/.installed: requirements-dev.txt setup.py settings.ini
 	python3 -m venv $(VENV)
@@ -39,11 +42,12 @@ test: $(VENV)/.installed
 
 # Everything, at XLA's default settings (`--all`): the fast tier with the tests marked slow (training, slow notebook
 # cells, the sweeps around every activation, multi-device, x64, the wheel installed with its dependencies) and ten
-# times the property examples, then the strict session, then the contract tests on the lowest supported JAX.
+# times the property examples, then the strict session, the contract tests on the lowest supported JAX, and the peers.
 test-all: $(VENV)/.installed
 	HYPOTHESIS_PROFILE=deep $(PY) -m pytest --all
 	$(MAKE) test-strict
 	$(MAKE) test-floor
+	$(MAKE) test-peers
 
 # The tests that compute with JAX again, with every JAX safety flag on (see tests/test_strict.py).
 test-strict: $(VENV)/.installed
@@ -61,6 +65,18 @@ test-floor: $(FLOOR)/.installed
 	$(FLOOR)/bin/python -m pytest --all -p no:cacheprovider tests/test_activations.py tests/test_misuse.py tests/test_registry.py \
 		tests/test_residuals.py tests/test_adaptive.py
 
+# The peers tier: the translation page's rows run against the peers' own functions, and the conformance page, which
+# runs this package's contract on them (the cells flagged `#| peers`, which the other tiers leave out).
+$(PEERS)/.installed: requirements-peers.txt requirements-dev.txt setup.py settings.ini
+	python3 -m venv $(PEERS)
+	$(PEERS)/bin/python -m pip install -q --upgrade pip
+	$(PEERS)/bin/python -m pip install -q -r requirements-peers.txt
+	$(PEERS)/bin/python -m pip install -q --no-deps -e .
+	touch $@
+
+test-peers: $(PEERS)/.installed
+	$(PEERS)/bin/python -m pytest --peers -p no:cacheprovider tests/test_peers.py
+
 # The property-based tests with twenty times the examples, drawn at random rather than from the fixed seed.
 test-thorough: $(VENV)/.installed
 	HYPOTHESIS_PROFILE=thorough $(PY) -m pytest tests/test_properties.py
@@ -74,11 +90,14 @@ export: $(VENV)/.installed
 	$(BIN)/nbdev_export
 
 # Re-execute the notebooks, saving their outputs (plots), slow cells included, then clean them and regenerate
-# README.md. Export last: the module's cell references name the cell ids that executing and cleaning leave.
-outputs: $(VENV)/.installed
+# README.md. Export last: the module's cell references name the cell ids that executing and cleaning leave. A page
+# with cells flagged `#| peers` runs in the peers' environment.
+outputs: $(VENV)/.installed $(PEERS)/.installed
 	$(BIN)/nbdev_export
 	$(BIN)/nbdev_clean --clear_all  # exec_nb keeps the old outputs of a cell that now prints nothing
-	cd nbs && for nb in $(notdir $(NBS)); do ../$(BIN)/exec_nb --exc_stop $$nb --dest $$nb || exit 1; done
+	cd nbs && for nb in $(notdir $(NBS)); do \
+		if grep -q '"#| peers' $$nb; then env=$(PEERS); else env=$(VENV); fi; \
+		../$$env/bin/exec_nb --exc_stop $$nb --dest $$nb || exit 1; done
 	$(PY) tools/docs.py --unlink $(NBS)
 	$(BIN)/nbdev_clean
 	$(BIN)/nbdev_export

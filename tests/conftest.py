@@ -15,6 +15,9 @@ def pytest_addoption(parser):
     parser.addoption('--all', action='store_true',
                      help="also run the tests marked slow, and compile every test at XLA's default settings instead of "
                           "the fast tier's quicker ones (QUICK_XLA in tests/conftest.py); `make test-all` runs with it")
+    parser.addoption('--peers', action='store_true',
+                     help="run the tests marked peers, which call snnTorch, SpikingJelly, Norse, Sinabs and braintools: "
+                          "`make test-peers` runs them in .venv-peers (requirements-peers.txt), and only them")
 
 # A persistent compilation cache: a program compiled once is read back instead of compiled again, by a later test
 # that builds the same program anew (a page's closures, a sweep's other hyperparameters), by the subprocesses a test
@@ -81,8 +84,14 @@ def pytest_unconfigure(config):
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    """Without --all, the tests marked slow are deselected: `make test` is the fast tier. Then each activation's tests
+    """Without --all, the tests marked slow are deselected: `make test` is the fast tier. Without --peers, the tests
+    marked peers are, and with it every other test: they need the peers' environment. Then each activation's tests
     are grouped."""
+    peers = config.getoption('--peers')
+    off = [i for i in items if bool(i.get_closest_marker('peers')) != peers]
+    if off:
+        config.hook.pytest_deselected(items=off)
+        items[:] = [i for i in items if bool(i.get_closest_marker('peers')) == peers]
     if not config.getoption('--all'):
         slow = [i for i in items if i.get_closest_marker('slow')]
         if slow:

@@ -1,6 +1,7 @@
 """Execute every notebook, so that `pytest` alone runs the inline tests on every page. As `nbdev_test` does,
 cells flagged `#| notest` never run and cells flagged `#| slow` are left to the slow tier (`make test-all`),
-which runs each notebook that has them again, whole. Each xdist worker runs its notebooks in one process,
+which runs each notebook that has them again, whole. Cells flagged `#| peers` call the peer libraries: only the
+peers tier runs them (tests/test_peers.py, in their environment). Each xdist worker runs its notebooks in one process,
 in a fresh shell per notebook."""
 import atexit, re
 import pytest
@@ -56,7 +57,7 @@ def run(nb, skip_flags, monkeypatch):
     assert ok, f"{nb} failed (see the traceback above)"
 
 @pytest.mark.parametrize('nb,factory', pages(ALL))
-def test_notebook(nb, factory, monkeypatch): run(nb, ['notest', 'slow'], monkeypatch)
+def test_notebook(nb, factory, monkeypatch): run(nb, ['notest', 'slow', 'peers'], monkeypatch)
 
 # The spoken-digits comparison trains 26 activations and a slope sweep, 10 seeds each: about 80 minutes on two cores,
 # which would take `make test-all` far past CI's 30 minutes. Its saved outputs come from `make outputs`; in the slow tier,
@@ -67,10 +68,10 @@ TOO_LONG_FOR_CI = {'63_spoken_digits.ipynb', '52_adaptive.ipynb'}
 
 @pytest.mark.slow
 @pytest.mark.parametrize('nb,factory', pages(nb for nb in ALL if flagged(nb, 'slow') and nb not in TOO_LONG_FOR_CI))
-def test_notebook_with_its_slow_cells(nb, factory, monkeypatch): run(nb, ['notest'], monkeypatch)
+def test_notebook_with_its_slow_cells(nb, factory, monkeypatch): run(nb, ['notest', 'peers'], monkeypatch)
 
 def test_the_slow_flag_is_nbdevs():
-    "nbdev_test skips the same cells: `slow` is one of settings.ini's tst_flags."
+    "nbdev_test skips the same cells: `slow` and `peers` are among settings.ini's tst_flags."
     from configparser import ConfigParser
     cfg = ConfigParser(); cfg.read(NBS.parent / 'settings.ini')
-    assert {'notest', 'slow'} <= set(cfg['DEFAULT']['tst_flags'].split())
+    assert {'notest', 'slow', 'peers'} <= set(cfg['DEFAULT']['tst_flags'].split())
