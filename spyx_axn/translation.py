@@ -427,6 +427,8 @@ DOCUMENTED = {  # the documented g, in NumPy
 }
 
 # %% ../nbs/41_translation.ipynb #b7e10002
+#| code-fold: true
+#| code-summary: running a peer
 def called(row):
     "The row's constructor called with its parameters by name, `atan(alpha=alpha)`: the `{call}` of `Row.runs`."
     return f"{row.constructor}({', '.join([row.args] * bool(row.args) + [f'{k}={k}' for k in row.defaults])})"
