@@ -15,12 +15,17 @@ STRICT_TESTS := tests/test_activations.py tests/test_properties.py tests/test_mi
 
 .PHONY: docs serve test test-all test-strict test-floor test-peers test-thorough lab export outputs clean-nbs sync-check
 
+# A virtual environment in $(1), made from the requirements file $(2), with the package installed from the working tree.
+define venv
+	python3 -m venv $(1)
+	$(1)/bin/python -m pip install -q --upgrade pip
+	$(1)/bin/python -m pip install -q -r $(2)
+	$(1)/bin/python -m pip install -q --no-deps -e .
+	touch $(1)/.installed
+endef
+
 $(VENV)/.installed: requirements-dev.txt setup.py settings.ini
-	python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements-dev.txt
-	$(PY) -m pip install -q --no-deps -e .
-	touch $@
+	$(call venv,$(VENV),requirements-dev.txt)
 
 # Serve the built site on 127.0.0.1 (PORT=8000 by default). Search needs it: browsers refuse Pagefind's index to a page
 # opened from disk; every other page, the explorer included, also reads well opened straight from _docs/index.html.
@@ -55,11 +60,7 @@ test-strict: $(VENV)/.installed
 
 # The contract, misuse and registry tests on the lowest JAX that settings.ini allows.
 $(FLOOR)/.installed: requirements-floor.txt
-	python3 -m venv $(FLOOR)
-	$(FLOOR)/bin/python -m pip install -q --upgrade pip
-	$(FLOOR)/bin/python -m pip install -q -r requirements-floor.txt
-	$(FLOOR)/bin/python -m pip install -q --no-deps -e .
-	touch $@
+	$(call venv,$(FLOOR),requirements-floor.txt)
 
 test-floor: $(FLOOR)/.installed
 	$(FLOOR)/bin/python -m pytest --all -p no:cacheprovider tests/test_activations.py tests/test_misuse.py tests/test_registry.py \
@@ -68,11 +69,7 @@ test-floor: $(FLOOR)/.installed
 # The peers tier: the translation page's rows run against the peers' own functions, and the conformance page, which
 # runs this package's contract on them (the cells flagged `#| peers`, which the other tiers leave out).
 $(PEERS)/.installed: requirements-peers.txt requirements-dev.txt setup.py settings.ini
-	python3 -m venv $(PEERS)
-	$(PEERS)/bin/python -m pip install -q --upgrade pip
-	$(PEERS)/bin/python -m pip install -q -r requirements-peers.txt
-	$(PEERS)/bin/python -m pip install -q --no-deps -e .
-	touch $@
+	$(call venv,$(PEERS),requirements-peers.txt)
 
 test-peers: $(PEERS)/.installed
 	$(PEERS)/bin/python -m pytest --peers -p no:cacheprovider tests/test_peers.py
