@@ -10,6 +10,7 @@ from helpers import ROOT, cells
 sys.path.insert(0, str(ROOT / 'tools'))
 import docs  # tools/docs.py: the site builder
 import explorer  # tools/explorer.py: the explorer's data
+from pages import GROUPS, group_of, grouped  # tools/pages.py: the sidebar's groups
 
 # One xdist group, among the first to start (conftest.py): a worker that shared these tests would wait for the build.
 pytestmark = pytest.mark.xdist_group('site')
@@ -20,6 +21,8 @@ NBS = sorted((ROOT / 'nbs').glob('*.ipynb'), key=lambda p: (p.name != 'index.ipy
 PAGES = [re.sub(r'^\d+_', '', p.stem) + '.html' for p in NBS]
 PAGES.insert(PAGES.index('gallery.html') + 1, 'explorer.html')
 NB_OF = {re.sub(r'^\d+_', '', p.stem) + '.html': p for p in NBS}
+# The sidebar lists them in five groups, each in that order.
+SIDEBAR = [p for _, members in grouped([(p, '') for p in PAGES]) for p, _ in members]
 CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium): "
                                     "the site was not checked in a browser; .ci/run installs it")
@@ -76,10 +79,20 @@ def test_a_page_per_notebook_loading_nothing_from_elsewhere(site):
         assert parser.icons == ['favicon.svg'], f"{page}: declares the icons {parser.icons}"
         assert not re.search(r'@import|url\(\s*["\']?(https?:)?//', text), page
         sidebar = re.search(r'<nav id="sidebar".*?>(.*?)</nav>', text, re.S).group(1)
-        assert re.findall(r'<li><a href="([^"]+)"', sidebar) == PAGES, f"{page}: sidebar"
+        assert re.findall(r'<li><a href="([^"]+)"', sidebar) == SIDEBAR, f"{page}: sidebar"
+        assert re.findall(r'<summary>([^<]+)</summary>', sidebar) == list(GROUPS), f"{page}: the sidebar's groups"
+        opened = re.findall(r'<details class="group" open><summary>([^<]+)</summary>', sidebar)
+        assert opened == sorted({GROUPS[0], group_of(page)}, key=GROUPS.index), f"{page}: groups open {opened}"
     for asset in ('style.css', 'site.js', 'explorer.js'):
         assert not re.search(r'@import|url\(|https?://', (site / asset).read_text()), asset
     assert not re.search(r'href|url\(|@import', (site / 'favicon.svg').read_text()), "the icon loads something"
+
+def test_the_sidebar_groups_every_page_once():
+    "Each page in one group; an activation's page (from the registry) among the surrogates; Home and the explorer first."
+    assert sorted(SIDEBAR) == sorted(PAGES)
+    assert {group_of(p) for p in docs.activation_pages().values()} == {'Surrogates'}
+    assert SIDEBAR[:2] == ['index.html', 'explorer.html']
+    assert group_of('translation.html') == group_of('spoken_digits.html') == 'Guides and evidence'
 
 def saved_text(nb_name):
     "The text and Markdown outputs saved in a notebook, in order."
@@ -272,7 +285,7 @@ def test_every_page_in_chromium(tab, site, served):
         imgs = info['images']
         assert len(imgs) == (figures(nb) if nb else 0), f"{page}: {len(imgs)} images shown"
         assert all(i['shown'] and i['src'].startswith('figures/') for i in imgs), f"{page}: figure not shown: {imgs}"
-        assert info['sidebar'] == PAGES, f"{page}: the sidebar lists {info['sidebar']}"
+        assert info['sidebar'] == SIDEBAR, f"{page}: the sidebar lists {info['sidebar']}"
         assert info['search'], f"{page}: no search box"
         assert not info['overflow'], f"{page}: runs past the right edge of the column: {info['overflow']}"
         assert info['copy'] == info['code'], f"{page}: {info['code']} code blocks, {info['copy']} copy buttons"
@@ -295,6 +308,33 @@ def test_search_finds_superspike(tab, site):
     assert link.get_attribute('href').endswith('superspike.html')
     page.screenshot(path=site / 'screenshots' / 'search.png')
     tab.clean('search')
+
+# What people type, and the page its first result must be: other libraries' names for a surrogate, and whether a width
+# can be learned. The notebooks' `- keywords:` lines put them in the index.
+QUERIES = {'fast sigmoid': 'superspike.html', 'atan': 'unit_arctan.html', 'STE': 'straight_through.html',
+           'learnable': 'adaptive.html'}
+
+def results(page, query):
+    "The result links Pagefind's box lists for `query`, once it has answered that query."
+    page.locator('#search input').fill(query)
+    message = page.locator('#search .pagefind-ui__message')
+    page.wait_for_function("q => document.querySelector('#search .pagefind-ui__message')?.textContent.includes(q)", arg=query)
+    if message.text_content().startswith('No results'): return []
+    page.locator('#search .pagefind-ui__result-link').first.wait_for()  # the results load after their count
+    return [a.get_attribute('href') for a in page.locator('#search .pagefind-ui__result-link').all()]
+
+def test_search_finds_what_people_type(tab, site):
+    "Each query of QUERIES has its page first; the TeX that each formula carries as its annotation is not indexed."
+    page = tab.open('index.html')
+    for query, want in QUERIES.items():
+        found = results(page, query)
+        assert found and found[0].endswith(want), f"{query!r}: first results {found[:3]}"
+    assert results(page, 'derivative')  # the pages that derive a surrogate: their excerpts quote formulas, without TeX
+    excerpts = page.locator('#search .pagefind-ui__result-excerpt').all_text_contents()
+    assert excerpts and not [e for e in excerpts if re.search(r'\\[A-Za-z]+', e)], excerpts
+    tags = re.findall(r'<annotation\b[^>]*>', (site / 'superspike.html').read_text())
+    assert tags and all('data-pagefind-ignore' in t for t in tags)
+    tab.clean('search queries')
 
 def test_explorer_slider_moves_curve_and_peak(tab, site):
     "Each activation's page links to the explorer preset to it; moving a slider redraws g and changes its peak."

@@ -6,12 +6,12 @@ Each notebook in nbs/ becomes one page of OUT (`_docs/` by default), named as nb
 (`10_superspike.ipynb` -> `superspike.html`). nbdev's own processors prepare the notebook as they do for
 Quarto (hidden cells dropped, `show_doc` rendered, links added); the saved outputs are written as
 Markdown with the figures copied beside; pandoc turns that into HTML with math as MathML. Every page
-gets the same sidebar: the home page, then every notebook in file order, with the explorer after the
-gallery. The explorer's curves are computed by `spyx_axn` itself (tools/explorer.py) and written beside the
-pages as `explorer-data.js` (a script, so that the page works opened from disk); its page's text and controls
-are tools/site/explorer-intro.md and explorer-body.html. Every page links tools/site's stylesheet, script and icon
-(favicon.svg: a site served from a folder of its host cannot count on the host's /favicon.ico), copied beside the pages.
-Pagefind then indexes the pages for the search box."""
+gets the same sidebar: the pages in five groups (tools/pages.py), each in file order, the explorer in the
+first; the group that holds the page, and the first, are open. The explorer's curves are computed by `spyx_axn`
+itself (tools/explorer.py) and written beside the pages as `explorer-data.js` (a script, so that the page works
+opened from disk); its page's text and controls are tools/site/explorer-intro.md and explorer-body.html. Every page
+links tools/site's stylesheet, script and icon (favicon.svg: a site served from a folder of its host cannot count
+on the host's /favicon.ico), copied beside the pages. Pagefind then indexes the pages for the search box."""
 import base64, html, json, os, re, shutil, subprocess, sys
 from concurrent.futures import ThreadPoolExecutor
 from configparser import ConfigParser
@@ -19,7 +19,7 @@ from pathlib import Path
 import pypandoc
 from execnb.nbio import dict2nb, read_nb, write_nb
 from nbdev.processors import FilterDefaults
-from pages import ROOT, activation_pages, notebooks, page_name  # tools/pages.py: which notebook is which page
+from pages import GROUPS, ROOT, activation_pages, grouped, notebooks, page_name  # tools/pages.py: which notebook is which page
 from explorer import explorer_data  # tools/explorer.py: the explorer's curves
 
 ASSETS = Path(__file__).resolve().parent / 'site'
@@ -99,11 +99,14 @@ def markdown(nb, name, figs):
     # links between notebooks become links between pages, as Quarto makes them
     return re.sub(r'\]\(([\w-]+)\.ipynb(#[^)]*)?\)', lambda m: f"]({page_name(Path(m[1]))}{m[2] or ''})", md)
 
-def sidebar(pages, current):
-    "The navigation list: every page, the current one marked."
-    items = ''.join(f'<li><a href="{p}"{" class=active" if p == current else ""}>'
-                    f'{"Home" if p == "index.html" else html.escape(t)}</a></li>' for p, t in pages)
-    return f'<ul>{items}</ul>'
+def sidebar(groups, current):
+    """The navigation: every page in its group (`grouped`), the current one marked; a group folds, and is open where it
+    holds the current page, as the first group always is."""
+    def items(members):
+        return ''.join(f'<li><a href="{p}"{" class=active" if p == current else ""}>'
+                       f'{"Home" if p == "index.html" else html.escape(t)}</a></li>' for p, t in members)
+    return ''.join(f'<details class="group"{" open" if g == GROUPS[0] or current in dict(m) else ""}>'
+                   f'<summary>{g}</summary><ul>{items(m)}</ul></details>' for g, m in groups)
 
 # The explorer: every activation's surrogate on a grid of hyperparameter values, computed by spyx_axn (explorer.py);
 # its page is its intro (site/explorer-intro.md) and its controls (site/explorer-body.html).
@@ -111,18 +114,22 @@ EXPLORER = ('explorer.html', 'Explorer')
 EXPLORER_AFTER = 'gallery.html'
 EXPLORER_DESCRIPTION = "Every surrogate, every hyperparameter: move a slider, see the curve."
 
-def convert(md, title, description, pages, current, explore=''):
-    "One page of the site: Markdown to standalone HTML in the site's template."
-    front = f"---\ntitle: {json.dumps(title)}\ndescription: {json.dumps(description)}\n---\n\n"  # JSON is YAML
+def convert(md, title, description, groups, current, explore='', keywords=''):
+    """One page of the site: Markdown to standalone HTML in the site's template. `keywords`, a notebook's `- keywords:`
+    line, are the other names its subject goes by, shown under the description and weighted in the search index."""
+    front = (f"---\ntitle: {json.dumps(title)}\ndescription: {json.dumps(description)}\n"  # JSON is YAML
+             + (f"keywords: {json.dumps(keywords)}\n" if keywords else '') + "---\n\n")
     page = pypandoc.convert_text(front + md, 'html5', format='markdown',
                                  extra_args=['--standalone', '--mathml', '--toc', '--toc-depth=2',
                                              f'--template={ASSETS / "page.html"}', '--variable', 'css=style.css',
-                                             '--variable', f'sidebar={sidebar(pages, current)}',
+                                             '--variable', f'sidebar={sidebar(groups, current)}',
                                              *(['--variable', f'explore={explore}'] if explore else [])])
     # a wide table scrolls in a box of its own rather than past the edge of the column
     page = re.sub(r'<table\b(.*?)</table>', r'<div class="table-wrap"><table\1</table></div>', page, flags=re.S)
     # and so does a wide displayed equation
-    return re.sub(r'(<math display="block".*?</math>)', r'<span class="math-wrap">\1</span>', page, flags=re.S)
+    page = re.sub(r'(<math display="block".*?</math>)', r'<span class="math-wrap">\1</span>', page, flags=re.S)
+    # a formula's TeX source, which MathML carries beside it, stays out of the search index and its excerpts
+    return page.replace('<annotation encoding="application/x-tex">', '<annotation encoding="application/x-tex" data-pagefind-ignore>')
 
 def build(out=ROOT / '_docs', search=True):
     "Build every page into `out`, and its search index unless `search=False`; return the page names in sidebar order."
@@ -135,22 +142,23 @@ def build(out=ROOT / '_docs', search=True):
         nb = read_nb(path)
         FilterDefaults()(nb)  # nbdev's processors, as `processed` applies them for Quarto
         fm = getattr(nb, 'frontmatter_', {})
-        docs.append((page_name(path), fm.get('title', path.stem), fm.get('description', ''), nb))
-    pages = [(name, title) for name, title, _, _ in docs]
+        docs.append((page_name(path), fm.get('title', path.stem), fm.get('description', ''), nb, fm.get('keywords', '')))
+    pages = [(name, title) for name, title, _, _, _ in docs]
     at = next((i + 1 for i, (p, _) in enumerate(pages) if p == EXPLORER_AFTER), len(pages))
     pages.insert(at, EXPLORER)
+    groups = grouped(pages)
     explored = {page: name for name, page in activation_pages().items()}
     with ThreadPoolExecutor(os.cpu_count() or 2) as pool:  # pandoc runs in processes of its own, beside the explorer's curves
-        converted = {name: pool.submit(convert, markdown(nb, name, out / 'figures'), title, description, pages, name,
-                                       f'explorer.html#{explored[name]}' if name in explored else '')
-                     for name, title, description, nb in docs}
+        converted = {name: pool.submit(convert, markdown(nb, name, out / 'figures'), title, description, groups, name,
+                                       f'explorer.html#{explored[name]}' if name in explored else '', keywords)
+                     for name, title, description, nb, keywords in docs}
         data = json.dumps(explorer_data(), separators=(',', ':'), ensure_ascii=False)
         for name, page in converted.items(): (out / name).write_text(page.result())
     (out / 'explorer-data.js').write_text("// The explorer's curves, computed by spyx_axn when the site was built.\n"
                                           f"window.EXPLORER_DATA = {data};\n")
     intro, body = ((ASSETS / f).read_text().strip() for f in ('explorer-intro.md', 'explorer-body.html'))
     (out / EXPLORER[0]).write_text(convert(f"{intro}\n\n{raw_html(body)}\n", EXPLORER[1], EXPLORER_DESCRIPTION,
-                                           pages, EXPLORER[0]))
+                                           groups, EXPLORER[0]))
     if search:  # Pagefind, from PyPI (requirements-dev.txt): the index and its search box, in out/pagefind/
         r = subprocess.run([sys.executable, '-m', 'pagefind', '--site', str(out), '--quiet'], capture_output=True, text=True)
         if r.returncode: raise RuntimeError(f"pagefind failed:\n{r.stdout}\n{r.stderr}")

@@ -1,6 +1,6 @@
-"""The notebooks of nbs/ as the site's pages: their order, the page each becomes, and the page of each activation,
-read from the notebooks themselves (`#| default_exp`) and from the public package."""
-import re
+"""The notebooks of nbs/ as the site's pages: their order, the page each becomes, the page of each activation, read
+from the notebooks themselves (`#| default_exp`) and from the public package, and the sidebar's groups."""
+import functools, re
 from pathlib import Path
 from execnb.nbio import read_nb
 from nbdev.process import extract_directives
@@ -21,6 +21,7 @@ def exported_module(nb):
     found = (extract_directives(c, remove=False).get('default_exp') for c in nb.cells if c.cell_type == 'code')
     return next((f'{spyx_axn.__name__}.{d[0]}' for d in found if d), None)
 
+@functools.cache
 def activation_pages():
     "Activation name to the page that defines it: the page of the notebook that exports the module of its factory."
     pages = {m: page_name(p) for p in notebooks() if (m := exported_module(read_nb(p)))}
@@ -30,3 +31,22 @@ def activation_pages():
         if module not in pages: raise LookupError(f"{name}: no notebook in nbs/ exports {module} (`#| default_exp`)")
         out[name] = pages[module]
     return out
+
+# The sidebar's groups, in order. An activation's page is in "Surrogates", found from the package as the registry finds
+# it; every other page is placed here by name, and a page placed nowhere stops the build.
+GROUPS = ('Start', 'Surrogates', 'Spike types', 'Guides and evidence', 'Internals')
+PLACED = {'index.html': 'Start', 'explorer.html': 'Start', 'gallery.html': 'Surrogates',
+          **dict.fromkeys(['multilevel.html', 'escape_noise.html', 'signed.html', 'adaptive.html'], 'Spike types'),
+          **dict.fromkeys(['translation.html', 'conformance.html', 'training.html', 'spoken_digits.html', 'diagnostics.html',
+                           'performance.html', 'scaling_out.html', 'meta_learning.html', 'interop.html'], 'Guides and evidence'),
+          **dict.fromkeys(['core.html', 'testing.html', 'plotting.html', 'measure.html', 'registry.html'], 'Internals')}
+
+def group_of(page):
+    "The sidebar group of `page` (a page name, `superspike.html`)."
+    if page in activation_pages().values(): return 'Surrogates'
+    if page not in PLACED: raise LookupError(f"{page}: in no group of the sidebar; place it in PLACED (tools/pages.py)")
+    return PLACED[page]
+
+def grouped(pages):
+    "`pages`, pairs (name, title) in order, as the sidebar shows them: (group, its pairs in that order), for each group."
+    return [(g, [(p, t) for p, t in pages if group_of(p) == g]) for g in GROUPS]

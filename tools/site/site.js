@@ -5,7 +5,9 @@
     // Pagefind loads its index with fetch, which browsers refuse to pages opened from disk.
     search.innerHTML = '<p class="search-offline">Search needs the site served: run <code>make serve</code>.</p>';
   } else if (window.PagefindUI) {
-    new PagefindUI({element: '#search', showImages: false, showSubResults: true, resetStyles: false,
+    // termSimilarity: a word typed whole ranks a page that has it above pages with longer words that begin with it
+    // ("STE" finds the straight-through page before pages that say "step" or "steered"; tests/test_site.py).
+    new PagefindUI({element: '#search', showImages: false, showSubResults: true, resetStyles: false, ranking: {termSimilarity: 10},
                     translations: {placeholder: 'Search the docs'}});
   }
 
