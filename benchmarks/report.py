@@ -37,6 +37,12 @@ def machine_line(m: dict) -> str:
             f"spyx_axn {m['spyx_axn']}; spyx {m['spyx'] or 'not installed'}")
 
 
+def machine_title(m: dict) -> str:
+    "The device the figures were measured on, for a heading: `NVIDIA H200 (GPU)`, `AMD EPYC, 2 cores (CPU)`."
+    if m['platform'] == 'cpu': return f"{m['cpu']}, {m['cores']} cores (CPU)"
+    return f"{m['device_kind']} ({m['platform'].upper()})"
+
+
 def elementwise_rows(data: dict) -> list:
     """Sections 1–2 by dtype and activation: median time, bandwidth and its fraction of the peak, and the ratios to the
     elementwise floor, to the activation's own floor and to spyx 1.0.0's (None where there is none)."""
@@ -63,7 +69,7 @@ def step_ratios(net: dict) -> list:
 
 
 def header(s: dict, m: dict) -> list:
-    return [f"## Benchmark results{' (quick mode)' if s['quick'] else ''}", "",
+    return [f"## Benchmark results on {machine_title(m)}{' (quick mode)' if s['quick'] else ''}", "",
             f"Machine: {machine_line(m)}.", "",
             f"Command: `python benchmarks/run.py{' --quick' if s['quick'] else ''}`. Medians of {s['long_reps']} "
             f"repetitions in sections 1, 2 and 2b and of {s['reps']} in section 5 (sections 3 and 6 give theirs); a "
@@ -249,13 +255,15 @@ def render(data: dict) -> str:
     "The report's markdown: every section measured (`run.py --only` measures one)."
     s = data['settings']
     if 'residuals' in data and 'elementwise' not in data:  # section 8 alone, with section 3
-        return '\n'.join(["## Benchmark results: section 8, with section 3", "", f"Machine: {machine_line(data['machine'])}.",
+        return '\n'.join([f"## Benchmark results on {machine_title(data['machine'])}: section 8, with section 3", "",
+                          f"Machine: {machine_line(data['machine'])}.",
                           "", "Command: `python benchmarks/run.py --only residuals`. Times: medians of "
                           f"{s['reps']} repetitions in section 8 and of {s['long_reps']} in section 3; a ratio is the "
                           "median of the paired ratios within each repetition."]
                          + residuals_section(data['residuals']) + network_section(s, data['network'])) + '\n'
     if 'network' not in data:  # one section alone
-        return '\n'.join(["## Benchmark results: section 7 alone", "", f"Machine: {machine_line(data['machine'])}.", "",
+        return '\n'.join([f"## Benchmark results on {machine_title(data['machine'])}: section 7 alone", "",
+                          f"Machine: {machine_line(data['machine'])}.", "",
                           f"Command: `python benchmarks/run.py --only diagnostics`. Medians of {s['long_reps']} "
                           "repetitions; a ratio is the median of the paired ratios within each repetition."]
                          + diagnostics_section(data['diagnostics'])) + '\n'
