@@ -263,13 +263,18 @@ INSPECT = """() => {
                 .map(e => e.tagName + '.' + e.className),
     code: document.querySelectorAll('main div.sourceCode').length,
     copy: document.querySelectorAll('main div.sourceCode > button.copy').length,
+    covered: [...document.querySelectorAll('main div.sourceCode.has-copy')].filter(box => {  // code under its copy button
+      const b = box.querySelector(':scope > button.copy').getBoundingClientRect(), text = document.createRange();
+      text.selectNodeContents(box.querySelector('pre'));
+      return [...text.getClientRects()].some(t => t.right > b.left && t.left < b.right && t.bottom > b.top && t.top < b.bottom);
+    }).length,
     explore: [...document.querySelectorAll('header .explore a')].map(a => a.getAttribute('href')),
   };
 }"""
 
 def test_every_page_in_chromium(tab, site, served):
     """Every page loads without an error (in its console, its scripts or its requests, its icon's included), from this
-    host only, with its figures, math, search box and links."""
+    host only, with its figures, math, search box and links, and no copy button over code."""
     seen = {}
     pages = docs.activation_pages()
     for page in PAGES:
@@ -289,6 +294,7 @@ def test_every_page_in_chromium(tab, site, served):
         assert info['search'], f"{page}: no search box"
         assert not info['overflow'], f"{page}: runs past the right edge of the column: {info['overflow']}"
         assert info['copy'] == info['code'], f"{page}: {info['code']} code blocks, {info['copy']} copy buttons"
+        assert not info['covered'], f"{page}: the copy button covers code in {info['covered']} blocks"
         assert info['explore'] == [f'explorer.html#{n}' for n, p in pages.items() if p == page], f"{page}: explorer link"
     for page, info in seen.items():
         for link in info['links']:
@@ -417,15 +423,15 @@ def has_display_math(nb_path):
     return any(c['cell_type'] == 'markdown' and '$$' in ''.join(c['source']) for c, _ in shown(nb_path))
 
 def test_phone_width_and_copy(browser, served, site):
-    """At phone width no page with displayed equations scrolls sideways, and each equation wider than the column
-    scrolls in a box of its own; the sidebar folds behind a Menu button; a code block's button copies its code."""
+    """At phone width no page scrolls sideways, and each displayed equation wider than the column scrolls in a box of
+    its own; the sidebar folds behind a Menu button; a code block's button copies its code."""
     t = Tab(browser, served, viewport={'width': 390, 'height': 800}, permissions=['clipboard-read', 'clipboard-write'])
     try:
         maths = [page for page, nb in NB_OF.items() if has_display_math(nb)]
         assert 'superspike.html' in maths
-        for page in sorted(maths, key=lambda page: page == 'superspike.html'):  # SuperSpike last, to stay on it
+        for page in sorted(PAGES, key=lambda page: page == 'superspike.html'):  # SuperSpike last, to stay on it
             info = t.open(page).evaluate(PHONE)
-            assert info['maths'], f"{page}: the notebook has displayed math, the page none"
+            assert bool(info['maths']) == (page in maths), f"{page}: displayed math in the notebook, not on the page"
             assert info['sideways'] <= 0, f"{page}: the page scrolls {info['sideways']}px sideways at phone width"
             past = [m for m in info['maths'] if m['reach'] > m['width'] + 0.5]
             assert not past, f"{page}: displayed equations run past the right edge at phone width: {past}"
