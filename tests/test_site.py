@@ -104,7 +104,7 @@ def test_saved_table_and_gallery_show_every_activation():
     from spyx_axn import available
     names = available()
     table = next(t for t in saved_text('index.ipynb') if t.startswith('| activation'))
-    assert re.findall(r'^\| \[`(\w+)`\]\(\d+_\w+\.ipynb\) \|', table, re.M) == names, "run `make outputs`: the table is stale"
+    assert re.findall(r'^\| \[(\w+)\]\(\d+_\w+\.ipynb\) \|', table, re.M) == names, "run `make outputs`: the table is stale"
     assert saved_text('45_gallery.ipynb')[0].strip().split(', ') == names, "run `make outputs`: the gallery is stale"
 
 # The explorer's data, as its page reads it.
