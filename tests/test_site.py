@@ -342,6 +342,17 @@ def test_search_finds_what_people_type(tab, site):
     assert tags and all('data-pagefind-ignore' in t for t in tags)
     tab.clean('search queries')
 
+def test_the_translation_quick_tables_fit(tab, site):
+    "At 1400 px, the translation page's quick tables (peer call, spyx_axn call) fit their column: none scrolls sideways."
+    boxes = tab.open('translation.html').evaluate("""() => {
+      const boxes = [];
+      for (let e = document.getElementById('quick-reference').nextElementSibling; e && e.tagName !== 'H2'; e = e.nextElementSibling)
+        boxes.push(...(e.matches('.table-wrap') ? [e] : e.querySelectorAll('.table-wrap')));
+      return boxes.map(b => b.scrollWidth - b.clientWidth);
+    }""")
+    assert len(boxes) >= 6 and max(boxes) <= 0, boxes
+    tab.clean('translation')
+
 def test_explorer_slider_moves_curve_and_peak(tab, site):
     "Each activation's page links to the explorer preset to it; moving a slider redraws g and changes its peak."
     page = tab.open('erf.html')
