@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 import spyx_axn as axn
 from .core import SpikeFunction
+from .testing import _enable_x64
 
 # %% ../nbs/41_translation.ipynb #71761ef9
 #| code-fold: true
@@ -466,7 +467,7 @@ def executed(row, **p):
     run = _run_jax if row.package.split()[0] in JAX_PEERS else _run_torch
     def spikes_and_gradient(x):
         x = np.asarray(x)
-        u = np.asarray(eval(row.u, {'np': np}, {**p, 'x': x}), x.dtype) if row.u else x  # du/dx = 1 in every row run
+        u = np.asarray(scope(row, x, **p)['u'], x.dtype) if row.u else x  # du/dx = 1 in every row run
         return run(fn, u)
     return spikes_and_gradient
 
@@ -481,8 +482,6 @@ def _run_torch(fn, x):
     return back(y), back(t.grad) if t.grad is not None else np.zeros_like(x)  # no backward pass: a zero gradient
 
 def _run_jax(fn, x):
-    try: from jax import enable_x64
-    except ImportError: from jax.experimental import enable_x64
-    with enable_x64(x.dtype == np.float64):
+    with _enable_x64(x.dtype == np.float64):
         y, back = jax.vjp(fn, jnp.asarray(x))
         return np.asarray(y), np.asarray(back(jnp.ones_like(y))[0])
