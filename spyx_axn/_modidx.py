@@ -394,4 +394,5 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/spyx_axn', 'doc_host': '',
                                       'spyx_axn.translation.pick': ('translation.html#pick', 'spyx_axn/translation.py'),
                                       'spyx_axn.translation.runnable': ('translation.html#runnable', 'spyx_axn/translation.py'),
                                       'spyx_axn.translation.scope': ('translation.html#scope', 'spyx_axn/translation.py'),
-                                      'spyx_axn.translation.settings': ('translation.html#settings', 'spyx_axn/translation.py')}}}
+                                      'spyx_axn.translation.settings': ('translation.html#settings', 'spyx_axn/translation.py'),
+                                      'spyx_axn.translation.shown': ('translation.html#shown', 'spyx_axn/translation.py')}}}

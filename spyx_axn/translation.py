@@ -4,11 +4,12 @@
 
 # %% auto #0
 __all__ = ['CALLS', 'PEERS', 'LAMBDAS', 'ROWS', 'UNTRANSLATED', 'DOCUMENTED', 'FIRES', 'PEER_MODULES', 'JAX_PEERS', 'Row',
-           'Untranslated', 'settings', 'pick', 'build', 'scope', 'peer', 'called', 'runnable', 'executed']
+           'Untranslated', 'settings', 'shown', 'pick', 'build', 'scope', 'peer', 'called', 'runnable', 'executed']
 
 # %% ../nbs/41_translation.ipynb #a1b2c3d1
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
+import html
 import numpy as np
 import jax
 import jax.numpy as jnp
@@ -55,6 +56,14 @@ PEERS = {'np': np, 'sigmoid': lambda u: 1 / (1 + np.exp(-u)),
 def settings(row):
     "The peer's parameters to check: its defaults, then each of `row.others`."
     return [row.defaults] + [{**row.defaults, **o} for o in row.others]
+
+def shown(row, p=None, code=False):
+    """The peer's constructor with its parameters `p` (its defaults unless given), as a user writes it: `atan(alpha=2.0)`.
+    With `code`, as an HTML `<code>` element, its quotes escaped: the site then neither links a peer's name to spyx_axn's
+    object of the same name (snnTorch's heaviside() is not spyx_axn's) nor curls its quotes."""
+    p = row.defaults if p is None else p
+    s = f"{row.constructor}({', '.join([row.args] * bool(row.args) + [f'{k}={v!r}' for k, v in p.items()])})"
+    return f"<code>{html.escape(s)}</code>" if code else s
 
 def pick(library, constructor, args=''):
     "The row of `constructor` in `library` (a prefix of its name)."

@@ -34,9 +34,11 @@ def shown(nb_path):
         if not flags & {'hide', 'include:false'}: yield c, flags
 
 def figures(nb_path):
-    "How many figures a notebook saved in the cells its page shows."
-    return sum('image/png' in o.get('data', {}) for c, flags in shown(nb_path) if 'output:false' not in flags
-               for o in c.get('outputs', []))
+    "How many figures a notebook saved in the cells its page shows, and in the cells its text embeds (`{{< embed >}}`)."
+    count = lambda outputs: sum('image/png' in o.get('data', {}) for o in outputs)
+    return (sum(count(c.get('outputs', [])) for c, flags in shown(nb_path) if 'output:false' not in flags)
+            + sum(count(docs.labelled(*m).get('outputs', [])) for c, _ in shown(nb_path) if c['cell_type'] == 'markdown'
+                  for m in docs.EMBED.findall(''.join(c['source']))))
 
 def has_math(nb_path):
     return any(c['cell_type'] == 'markdown' and '$' in ''.join(c['source']) for c, _ in shown(nb_path))
@@ -88,10 +90,10 @@ def test_a_page_per_notebook_loading_nothing_from_elsewhere(site):
     assert not re.search(r'href|url\(|@import', (site / 'favicon.svg').read_text()), "the icon loads something"
 
 def test_the_sidebar_groups_every_page_once():
-    "Each page in one group; an activation's page (from the registry) among the surrogates; Home and the explorer first."
+    "Each page in one group; an activation's page (from the registry) among the surrogates; Home, the guide and the explorer first."
     assert sorted(SIDEBAR) == sorted(PAGES)
     assert {group_of(p) for p in docs.activation_pages().values()} == {'Surrogates'}
-    assert SIDEBAR[:2] == ['index.html', 'explorer.html']
+    assert SIDEBAR[:3] == ['index.html', 'choosing.html', 'explorer.html']
     assert group_of('translation.html') == group_of('spoken_digits.html') == 'Guides and evidence'
 
 def saved_text(nb_name):
@@ -353,6 +355,16 @@ def test_the_translation_quick_tables_fit(tab, site):
     assert len(boxes) >= 6 and max(boxes) <= 0, boxes
     tab.clean('translation')
 
+def test_peer_names_are_not_linked(site):
+    """In the translation and conformance tables, a peer's constructor (first column) links to no spyx_axn object of the
+    same name: snnTorch's `heaviside()` is not spyx_axn's. spyx_axn's own calls (the conformance tables' ↳ rows) may."""
+    for page in ('translation.html', 'conformance.html'):
+        tables = [t for t in re.findall(r'<table.*?</table>', (site / page).read_text(), re.S) if re.search(r'<th[^>]*>constructor', t)]
+        assert len(tables) >= 5, f"{page}: {len(tables)} tables of constructors"
+        first = [c for t in tables for c in re.findall(r'<tr[^>]*>\s*<td[^>]*>(.*?)</td>', t, re.S)]
+        linked = [c for c in first if '<a ' in c and not c.startswith('↳')]
+        assert first and not linked, f"{page}: peer constructors linked to spyx_axn's pages: {linked[:3]}"
+
 def test_explorer_slider_moves_curve_and_peak(tab, site):
     "Each activation's page links to the explorer preset to it; moving a slider redraws g and changes its peak."
     page = tab.open('erf.html')
@@ -427,15 +439,18 @@ PHONE = """() => {
   };
   return {sideways: document.documentElement.scrollWidth - width,
           maths: [...main.querySelectorAll('math[display="block"]')].map(m => ({reach: reach(m), width,
-                  tex: m.querySelector('annotation')?.textContent.slice(0, 60)}))};
+                  tex: m.querySelector('annotation')?.textContent.slice(0, 60)})),
+          figures: [...main.querySelectorAll('img')].map(i => ({src: i.getAttribute('src'), reach: reach(i), width,
+                    scale: i.getBoundingClientRect().width / +i.getAttribute('width')}))};
 }"""
 
 def has_display_math(nb_path):
     return any(c['cell_type'] == 'markdown' and '$$' in ''.join(c['source']) for c, _ in shown(nb_path))
 
 def test_phone_width_and_copy(browser, served, site):
-    """At phone width no page scrolls sideways, and each displayed equation wider than the column scrolls in a box of
-    its own; the sidebar folds behind a Menu button; a code block's button copies its code."""
+    """At phone width no page scrolls sideways, and each displayed equation or figure wider than the column scrolls in a
+    box of its own, a figure shown at nine tenths of its drawn size or more, so that its legend stays readable; the
+    sidebar folds behind a Menu button; a code block's button copies its code."""
     t = Tab(browser, served, viewport={'width': 390, 'height': 800}, permissions=['clipboard-read', 'clipboard-write'])
     try:
         maths = [page for page, nb in NB_OF.items() if has_display_math(nb)]
@@ -446,6 +461,11 @@ def test_phone_width_and_copy(browser, served, site):
             assert info['sideways'] <= 0, f"{page}: the page scrolls {info['sideways']}px sideways at phone width"
             past = [m for m in info['maths'] if m['reach'] > m['width'] + 0.5]
             assert not past, f"{page}: displayed equations run past the right edge at phone width: {past}"
+            # a figure keeps the size of its labels and legend: at most a tenth smaller than drawn, in a box that scrolls
+            small = [f for f in info['figures'] if not f['scale'] >= docs.FIGURE_SCALE - 1e-3]
+            assert not small, f"{page}: figures shrunk until their legends are unreadable at phone width: {small}"
+            past = [f for f in info['figures'] if f['reach'] > f['width'] + 0.5]
+            assert not past, f"{page}: figures run past the right edge at phone width: {past}"
             t.clean(page, settle=False)
         p = t.page
         p.locator('main math[display="block"]').nth(1).scroll_into_view_if_needed()  # the derivation, wider than a phone

@@ -53,13 +53,20 @@ def raw_html(h):
     fence = '`' * max(3, 1 + max(map(len, re.findall(r'`+', h)), default=0))
     return f"{fence}{{=html}}\n{h}\n{fence}"
 
+FIGURE_SCALE = 0.9  # the least a figure is shrunk to, of the size it was drawn at
+
 def output_markdown(out, fig_path):
     "One saved output as Markdown; a figure is written to `fig_path`."
     data = out.get('data', {})
     if 'image/png' in data:
-        fig_path.write_bytes(base64.b64decode(data['image/png']))
-        width = out.get('metadata', {}).get('image/png', {}).get('width')  # retina figures: show at half size
-        return f"![]({fig_path.parent.name}/{fig_path.name})" + (f"{{width={width}}}" if width else '')
+        png = base64.b64decode(data['image/png'])
+        fig_path.write_bytes(png)
+        # retina figures show at half size; others at their size in pixels (the PNG header's width, bytes 16 to 20)
+        width = out.get('metadata', {}).get('image/png', {}).get('width') or int.from_bytes(png[16:20], 'big')
+        # never below FIGURE_SCALE of that size, so that labels and legends stay readable: a narrower column (a phone's)
+        # scrolls the figure sideways in its box
+        return raw_html(f'<div class="figure"><img src="{fig_path.parent.name}/{fig_path.name}" alt="" width="{width}" '
+                        f'style="min-width: {round(FIGURE_SCALE * width)}px"></div>')
     if 'text/markdown' in data: return ''.join(data['text/markdown'])
     if 'text/html' in data: return raw_html(''.join(data['text/html']))
     text = ''.join(data['text/plain']) if 'text/plain' in data else ''.join(out.get('text', ''))
@@ -76,11 +83,30 @@ def folded(part):
     body = [x for s, b in part for x in ([raw_html(f'<p class="fold-label">{html.escape(s)}</p>')] if s and len(part) > 1 else []) + [b]]
     return '\n\n'.join([raw_html(f'<details class="code-fold"><summary>{html.escape(summary)}</summary>'), *body, raw_html('</details>')])
 
+# Quarto's shortcode that shows, in one notebook's text, the outputs of a cell of a notebook (`#| label: fig-slope`)
+EMBED = re.compile(r'\{\{<\s*embed\s+([\w.-]+\.ipynb)#([\w-]+)\s*>\}\}')
+
+def labelled(nb_path, label):
+    "The cell of notebook `nb_path` (in nbs/) whose `#| label:` option is `label`; an error naming both if there is none."
+    cells = [c for c in read_nb(ROOT / 'nbs' / nb_path).cells if c.cell_type == 'code' and options(c)[0].get('label') == label]
+    if len(cells) != 1: raise LookupError(f"{{{{< embed {nb_path}#{label} >}}}}: {len(cells)} cells of {nb_path} have `#| label: {label}`")
+    return cells[0]
+
+def embedded(md, name, figs):
+    "Markdown `md` with each `{{< embed NB.ipynb#label >}}` replaced by that cell's saved outputs (figures named after `name`)."
+    def outputs(m):
+        outs = labelled(m[1], m[2]).get('outputs', [])
+        md = '\n\n'.join(output_markdown(o, figs / f"{Path(name).stem}-{m[2]}-{i}.png") for i, o in enumerate(outs))
+        # on the cell's own page, the outputs are the anchor of its label, as where they stand (see `markdown`)
+        return (f"{raw_html(f'<div id={m[2]!r} class=labelled>')}\n\n{md}\n\n{raw_html('</div>')}"
+                if page_name(Path(m[1])) == name else md)
+    return EMBED.sub(outputs, md)
+
 def markdown(nb, name, figs):
     "The Markdown of a processed notebook; its figures go to `figs`, named after the page `name`."
     parts, n = [], 0
     for cell in nb.cells:
-        if cell.cell_type == 'markdown': parts.append(cell.source); continue
+        if cell.cell_type == 'markdown': parts.append(embedded(cell.source, name, figs)); continue
         if cell.cell_type != 'code': continue
         opts, code = options(cell)
         if opts.get('include') == 'false': continue
@@ -92,9 +118,12 @@ def markdown(nb, name, figs):
             elif parts and isinstance(parts[-1], list): parts[-1].append((opts.get('code-summary', ''), block))
             else: parts.append([(opts.get('code-summary', ''), block)])
         if opts.get('output') == 'false': continue
+        # a labelled cell's outputs are an anchor that other pages link to (`training.html#fig-slope`)
+        if 'label' in opts: parts.append(raw_html(f'<div id="{html.escape(opts["label"])}" class="labelled">'))
         for out in cell.get('outputs', []):
             n += 'image/png' in out.get('data', {})
             parts.append(output_markdown(out, figs / f"{Path(name).stem}-{n}.png"))
+        if 'label' in opts: parts.append(raw_html('</div>'))
     md = SOURCE_LINK.sub('', '\n\n'.join(p for p in map(folded, parts) if p.strip())).replace('](' + site_url(), '](')
     # links between notebooks become links between pages, as Quarto makes them
     return re.sub(r'\]\(([\w-]+)\.ipynb(#[^)]*)?\)', lambda m: f"]({page_name(Path(m[1]))}{m[2] or ''})", md)
