@@ -105,6 +105,12 @@ def scaled_xlim(xlim, width, width0):
     if width is None or width0 is None or width == width0: return tuple(map(float, xlim))
     return tuple(float(v) * (width / width0) for v in xlim)
 
+def setting_points(xlim, n):
+    """A setting's n points, evenly spaced from xlim[0] to xlim[1]: numpy's float64 linspace rounded to float32, which
+    unlike `plot_points` (`jnp.linspace`, compiled) does not depend on XLA's settings; the page makes them again from
+    `xlim`. At the defaults the points are `plot_points`', those of the page's figure."""
+    return np.linspace(*map(float, xlim), n).astype(np.float32)
+
 def code_literal(v):
     "A hyperparameter's value as Python source that reads back as the very same value."
     text = repr(v)
@@ -155,7 +161,7 @@ def explorer_curves(name, xlim, n=801):
     widths = [half_width(M[r, 1:], P[1:], lim) for r in range(len(ok))]
     width0 = next((w for w, (_, idx) in zip(widths, ok) if is_default(idx)), None)
     xlims = [tuple(map(float, xlim)) if is_default(idx) else scaled_xlim(xlim, w, width0) for w, (_, idx) in zip(widths, ok)]
-    X = np.stack([np.asarray(plot_points(lims, n)) for lims in xlims]) if ok else None
+    X = np.stack([np.asarray(xs) if is_default(idx) else setting_points(lims, n) for lims, (_, idx) in zip(xlims, ok)]) if ok else None
     G, F = jax.jit(jax.vmap(values, axis_size=len(ok)))(X, *H) if ok else (None, None)
     for r, (key, idx) in enumerate(ok):
         c = {'g': np.asarray(G[r]), 'x': X[r], 'xlim': list(xlims[r]), 'width': widths[r],

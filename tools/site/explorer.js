@@ -8,7 +8,7 @@
   const css = name => getComputedStyle($('explorer')).getPropertyValue(name).trim();
   const nice = span => { const p = 10 ** Math.floor(Math.log10(span / 4)), f = span / 4 / p;
                          return p * (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10); };
-  // A setting's points: `plot_points(xlim, n)`, n evenly spaced from xlim[0] to xlim[1], as the build sampled them.
+  // A setting's points: n evenly spaced from xlim[0] to xlim[1], as the build sampled them (`setting_points`).
   const linspace = (xlim, n) => Float64Array.from({length: n}, (_, i) => xlim[0] + (xlim[1] - xlim[0]) * i / (n - 1));
 
   // Curves on a canvas: axes, ticks and grid, then each [xs, ys, colour, width].
