@@ -207,8 +207,8 @@ def test_explorer_range_of_x_follows_the_width(site):
         assert default['xlim'] == d['xlim'], name
         for c in d['curves'].values():
             if 'g' not in c: continue
-            ratio = float(c['width']) / float(default['width']) if c['width'] and default['width'] else 1.
-            np.testing.assert_allclose(c['xlim'], np.asarray(d['xlim']) * ratio, rtol=1e-3, err_msg=name)
+            ratio = c['width'] / default['width'] if c['width'] and default['width'] else 1.
+            np.testing.assert_allclose(c['xlim'], np.asarray(d['xlim']) * ratio, rtol=1e-12, err_msg=name)
     d = data['superspike']
     for i, k in enumerate(d['params'][0]['values']):
         np.testing.assert_allclose(d['curves'][str(i)]['xlim'], [-2 * 25 / k, 2 * 25 / k], rtol=5e-3)

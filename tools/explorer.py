@@ -191,7 +191,6 @@ def explorer_data():
         e['ylim'], e['Flim'] = lim('g'), lim('F')
         for c in ok:
             c['peak'], c['area'] = f"{c['peak']:.4g}", (f"{c['area']:.4g}" if np.isfinite(c['area']) else '∞')
-            c['width'] = None if c['width'] is None else f"{c['width']:.4g}"
             for k in ('g', 'F'):
                 if k in c: c[k] = b64(c[k])
         e['x'], e['page'], e['n'], e['definition'] = b64(e['x']), page, len(e['x']), page_definition(page)
