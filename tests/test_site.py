@@ -160,8 +160,90 @@ def test_explorer_draws_the_primitive_where_an_activation_has_one(monkeypatch):
         return act
     monkeypatch.setattr(spyx_axn, 'get', with_primitive)
     e = explorer.explorer_curves('arctan', (-2., 2.), n=5)
-    for i, k in enumerate(e['params'][0]['values']):
-        np.testing.assert_array_equal(e['curves'][str(i)]['F'], np.float32(e['x'] * np.float32(k)))
+    for i, k in enumerate(e['params'][0]['values']):  # each setting on its own points (its range of x follows its width)
+        c = e['curves'][str(i)]
+        at_default = i == e['params'][0]['default']
+        np.testing.assert_array_equal(c['x'], e['x'] if at_default else explorer.setting_points(c['xlim'], 5))
+        np.testing.assert_array_equal(c['F'], np.float32(c['x'] * np.float32(k)))
+
+def code_line(name, d, idx):
+    "The explorer's line of code for setting `idx` of activation `name` (tools/site/explorer.js writes it so)."
+    return f"axn.{name}({', '.join(p['name'] + '=' + p['code'][i] for p, i in zip(d['params'], idx))})"
+
+def check_code_line(data, code, key):
+    """`code`, a line the explorer shows, run with `import spyx_axn as axn`: its activation's gradient (`jax.grad`,
+    one point at a time) is the explorer's curve at setting `key`, point for point, on that setting's points."""
+    import jax
+    import spyx_axn as axn
+    name = re.fullmatch(r'axn\.(\w+)\(.*\)', code)[1]
+    d = data[name]
+    act, c, idx = eval(code, {'axn': axn}), d['curves'][key], [int(i) for i in key.split(',')] if key else []
+    assert act.hyperparameters == {p['name']: p['values'][i] for p, i in zip(d['params'], idx)}
+    at_default = idx == [p['default'] for p in d['params']]
+    xs = floats(d['x']) if at_default else explorer.setting_points(c['xlim'], d['n'])
+    g, want = np.asarray(jax.vmap(jax.grad(act))(xs)), floats(c['g'])
+    np.testing.assert_allclose(g, want, rtol=1e-6, atol=1e-6 * np.abs(want).max(), err_msg=f"{code}: not the explorer's curve")
+
+def test_explorer_code_lines_give_the_curves(site):
+    """For every activation, at its defaults and at the ends of each slider: its line of code, run, is an activation
+    whose gradient is the explorer's curve at that setting; every value in a line reads back as the value on the grid."""
+    data, checked = explorer_data(site), 0
+    for name, d in data.items():
+        for p in d['params']:
+            assert [eval(c) for c in p['code']] == p['values'] and all(type(eval(c)) is type(v) for c, v in zip(p['code'], p['values']))
+        default = [p['default'] for p in d['params']]
+        ends = [(j, end) for j, p in enumerate(d['params']) for end in (0, len(p['values']) - 1)]
+        settings = [default] + [default[:j] + [end] + default[j + 1:] for j, end in ends]
+        for idx in settings:
+            key = ','.join(map(str, idx))
+            if 'error' in d['curves'][key]: continue
+            check_code_line(data, code_line(name, d, idx), key); checked += 1
+    assert checked > 3 * len(data)
+
+def test_explorer_range_of_x_follows_the_width(site):
+    """Each setting's range of x is the page's scaled by its half-maximum width over the defaults': for SuperSpike, whose
+    width is 2(√2 - 1)/k, by 25/k; for a boxcar, by its width and not at all by its height; the page's at the defaults."""
+    data = explorer_data(site)
+    for name, d in data.items():
+        default = d['curves'][','.join(str(p['default']) for p in d['params'])]
+        assert default['xlim'] == d['xlim'], name
+        for c in d['curves'].values():
+            if 'g' not in c: continue
+            ratio = c['width'] / default['width'] if c['width'] and default['width'] else 1.
+            np.testing.assert_allclose(c['xlim'], np.asarray(d['xlim']) * ratio, rtol=1e-12, err_msg=name)
+    d = data['superspike']
+    for i, k in enumerate(d['params'][0]['values']):
+        np.testing.assert_allclose(d['curves'][str(i)]['xlim'], [-2 * 25 / k, 2 * 25 / k], rtol=5e-3)
+    widths, heights = (data['boxcar']['params'][j]['values'] for j in (0, 1))
+    for i, w in enumerate(widths):
+        for j in range(len(heights)):
+            c = data['boxcar']['curves'][f'{i},{j}']
+            if 'g' in c: np.testing.assert_allclose(c['xlim'], [-2 * w / 2, 2 * w / 2], rtol=5e-3)
+    assert explorer.half_width(np.ones(5), np.linspace(-1e6, 1e6, 5), 1e6) is None  # never narrower than the points
+    assert explorer.scaled_xlim((-2., 3.), None, 1.) == explorer.scaled_xlim((-2., 3.), 1., 1.) == (-2., 3.)
+    assert explorer.scaled_xlim((-2., 3.), 0.5, 1.) == (-1., 1.5)
+
+def display_maths(html_text):
+    return re.findall(r'<math display="block".*?</math>', html_text, re.S)
+
+def test_explorer_definitions_are_the_pages(site):
+    "Each activation's definition on the explorer is the Markdown under its page's `## Definition`, as its page renders it."
+    data = explorer_data(site)
+    for name, d in data.items():
+        page = (site / d['page']).read_text()
+        section = page[page.index('<h2 id="definition">'):]
+        section = section[:section.find('<h2', 4)]
+        maths = display_maths(d['definition'])
+        assert maths and maths == display_maths(section)[:len(maths)], f"{name}: the explorer's formula is not its page's"
+        assert re.sub(r'\s+', ' ', d['definition']).strip() in re.sub(r'\s+', ' ', section), name
+    from execnb.nbio import mk_cell, new_nb
+    nb = new_nb([mk_cell('## Definition\n\nthe step, and\n\n$$g(x) = 1$$\n\n## Derivation\n\n$$f$$', cell_type='markdown')])
+    assert explorer.definition(nb, 'page.html') == 'the step, and\n\n$$g(x) = 1$$'
+    nb = new_nb([mk_cell('## Definition', cell_type='markdown'), mk_cell('$$g$$', cell_type='markdown')])
+    assert explorer.definition(nb, 'page.html') == '$$g$$'
+    for bad in ([mk_cell('## Plot', cell_type='markdown')], [mk_cell('## Definition\n\nno formula', cell_type='markdown')]):
+        with pytest.raises(ValueError, match=r'page\.html: .*Definition'):
+            explorer.definition(new_nb(bad), 'page.html')
 
 def test_explorer_reads_the_xlim_of_the_plot_call():
     """The explorer's range of x is the `xlim` of the `plot(...)` call under `## Plot`, however written; `plot`'s
@@ -389,6 +471,83 @@ def test_explorer_slider_moves_curve_and_peak(tab, site):
     assert page.url.endswith('#boxcar') and page.locator('#explorer-slider-1').count() == 1
     tab.clean('explorer')
 
+def test_explorer_code_line_follows_the_sliders(tab, site):
+    """The explorer shows a line of code for the settings shown, which changes with a slider and with the activation;
+    each line it shows, run, gives the curve it draws; its button copies it."""
+    data = explorer_data(site)
+    page = tab.open('explorer.html#superspike')
+    code = page.locator('#explorer-code')
+    shown = [(code.text_content(), '6')]
+    assert shown[0][0] == 'axn.superspike(k=25)'
+    slider = page.locator('#explorer-slider-0')
+    for key in ('ArrowRight', 'ArrowRight', 'Home'):
+        slider.focus(); page.keyboard.press(key); shown.append((code.text_content(), slider.input_value()))
+    assert [line for line, _ in shown] == [f"axn.superspike(k={data['superspike']['params'][0]['code'][int(i)]})" for _, i in shown]
+    assert len({line for line, _ in shown}) == 4, shown
+    page.select_option('#explorer-act', 'boxcar')
+    for j in (0, 1):
+        page.locator(f'#explorer-slider-{j}').focus(); page.keyboard.press('ArrowLeft')
+        shown.append((code.text_content(), ','.join(page.locator(f'#explorer-slider-{i}').input_value() for i in (0, 1))))
+    assert shown[-1][0].startswith('axn.boxcar(width=') and shown[-1][0] != shown[-2][0]
+    page.select_option('#explorer-act', 'straight_through')
+    shown.append((code.text_content(), ''))
+    assert shown[-1][0] == 'axn.straight_through()'
+    for line, key in shown: check_code_line(data, line, key)
+    tab.context.grant_permissions(['clipboard-read', 'clipboard-write'])
+    page.locator('.explorer-code button.copy').click()
+    assert page.evaluate('navigator.clipboard.readText()') == 'axn.straight_through()'
+    tab.clean('explorer, code')
+
+def test_explorer_range_of_x_follows_the_width_slider(tab, site):
+    """Moving a width slider rescales the x axis by the width's ratio to the defaults' (shown under the sliders and on the
+    canvas); a height slider leaves it alone; the definition shown is the activation's."""
+    data = explorer_data(site)
+    page = tab.open('explorer.html#boxcar')
+    xlim = lambda: [float(v) for v in page.locator('#explorer-g').get_attribute('data-xlim').split(',')]
+    assert xlim() == data['boxcar']['xlim'] == [-2., 2.] and page.locator('#explorer-xlim').text_content() == '-2 to 2'
+    page.locator('#explorer-slider-1').focus(); page.keyboard.press('ArrowRight')  # the height: the same range
+    assert xlim() == [-2., 2.]
+    page.locator('#explorer-slider-0').focus(); page.keyboard.press('ArrowLeft'); page.keyboard.press('ArrowLeft')
+    w = data['boxcar']['params'][0]['values'][int(page.locator('#explorer-slider-0').input_value())]
+    assert w < 2 and xlim() == data['boxcar']['curves'][f"{page.locator('#explorer-slider-0').input_value()},4"]['xlim']
+    np.testing.assert_allclose(xlim(), [-w, w], rtol=5e-3)  # the window's width, w, over the default's, 2
+    assert page.locator('#explorer-xlim').text_content() == f"{xlim()[0]:.4g} to {xlim()[1]:.4g}"
+    maths = page.locator('#explorer-definition math[display="block"] annotation').all_text_contents()
+    assert maths and maths[0].startswith('g_{w,h}(x)'), maths
+    page.select_option('#explorer-act', 'erf')
+    erf = page.locator('#explorer-definition math[display="block"] annotation').first.text_content()
+    assert erf.startswith('g_k(x) = \\frac{k}{\\sqrt\\pi}'), erf
+    page.screenshot(path=site / 'screenshots' / 'explorer-width.png', full_page=True)
+    tab.clean('explorer, range of x')
+
+def test_explorer_overlay(tab, site):
+    "A second activation, none at first, is drawn over the first in another colour, named in the legend, and taken away again."
+    page = tab.open('explorer.html#superspike')
+    canvas, legend = page.locator('#explorer-g'), page.locator('#explorer-legend')
+    assert page.locator('#explorer-overlay').input_value() == '' and canvas.get_attribute('data-overlay') == ''
+    alone = canvas.evaluate('c => c.toDataURL()')
+    assert 'erf' not in legend.text_content()
+    page.select_option('#explorer-overlay', 'erf')
+    assert canvas.get_attribute('data-overlay') == 'erf' and canvas.evaluate('c => c.toDataURL()') != alone
+    assert legend.locator('.explorer-key').all_text_contents() == ['superspike at its defaults', 'erf at its defaults']
+    colours = legend.locator('.explorer-swatch').evaluate_all('s => s.map(e => getComputedStyle(e).backgroundColor)')
+    assert len(set(colours)) == 2, colours
+    # the overlay's colour is on the canvas: its pixels are found there, and only with the overlay drawn
+    count = """(c, colour) => {
+      const [r, g, b] = colour.match(/\\d+/g).map(Number), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) n += Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) < 30;
+      return n;
+    }"""
+    with_overlay = canvas.evaluate(count, colours[1])
+    page.screenshot(path=site / 'screenshots' / 'explorer-overlay.png', full_page=True)
+    page.locator('#explorer-slider-0').focus(); page.keyboard.press('ArrowRight')  # the overlay stays as the first moves
+    assert canvas.get_attribute('data-overlay') == 'erf' and len(legend.locator('.explorer-key').all_text_contents()) == 3
+    page.keyboard.press('ArrowLeft'); page.select_option('#explorer-overlay', '')
+    assert canvas.evaluate('c => c.toDataURL()') == alone and 'erf' not in legend.text_content()
+    assert with_overlay > 100 and canvas.evaluate(count, colours[1]) == 0
+    tab.clean('explorer, overlay')
+
 def test_explorer_draws_the_primitive(tab, site):
     "Where the data holds F(x), as for an activation with `primitive`, the explorer draws it, and redraws it with a slider."
     data = explorer_data(site)
@@ -453,7 +612,8 @@ def test_phone_width_and_copy(browser, served, site):
     sidebar folds behind a Menu button; a code block's button copies its code."""
     t = Tab(browser, served, viewport={'width': 390, 'height': 800}, permissions=['clipboard-read', 'clipboard-write'])
     try:
-        maths = [page for page, nb in NB_OF.items() if has_display_math(nb)]
+        # the explorer shows its activation's definition, quoted from its page with its displayed equation
+        maths = [page for page, nb in NB_OF.items() if has_display_math(nb)] + ['explorer.html']
         assert 'superspike.html' in maths
         for page in sorted(PAGES, key=lambda page: page == 'superspike.html'):  # SuperSpike last, to stay on it
             info = t.open(page).evaluate(PHONE)

@@ -9,9 +9,10 @@ Markdown with the figures copied beside; pandoc turns that into HTML with math a
 gets the same sidebar: the pages in five groups (tools/pages.py), each in file order, the explorer in the
 first; the group that holds the page, and the first, are open. The explorer's curves are computed by `spyx_axn`
 itself (tools/explorer.py) and written beside the pages as `explorer-data.js` (a script, so that the page works
-opened from disk); its page's text and controls are tools/site/explorer-intro.md and explorer-body.html. Every page
-links tools/site's stylesheet, script and icon (favicon.svg: a site served from a folder of its host cannot count
-on the host's /favicon.ico), copied beside the pages. Pagefind then indexes the pages for the search box."""
+opened from disk), with each activation's definition from its page, rendered as its page renders it; its page's
+text and controls are tools/site/explorer-intro.md and explorer-body.html. Every page links tools/site's
+stylesheet, script and icon (favicon.svg: a site served from a folder of its host cannot count on the host's
+/favicon.ico), copied beside the pages. Pagefind then indexes the pages for the search box."""
 import base64, html, json, os, re, shutil, subprocess, sys
 from concurrent.futures import ThreadPoolExecutor
 from configparser import ConfigParser
@@ -83,7 +84,7 @@ def folded(part):
     body = [x for s, b in part for x in ([raw_html(f'<p class="fold-label">{html.escape(s)}</p>')] if s and len(part) > 1 else []) + [b]]
     return '\n\n'.join([raw_html(f'<details class="code-fold"><summary>{html.escape(summary)}</summary>'), *body, raw_html('</details>')])
 
-# Quarto's shortcode that shows, in one notebook's text, the outputs of a cell of a notebook (`#| label: fig-slope`)
+# Quarto's shortcode that shows, in one notebook's text, the outputs of a cell of a notebook (`#| label: slope-figure`)
 EMBED = re.compile(r'\{\{<\s*embed\s+([\w.-]+\.ipynb)#([\w-]+)\s*>\}\}')
 
 def labelled(nb_path, label):
@@ -118,14 +119,17 @@ def markdown(nb, name, figs):
             elif parts and isinstance(parts[-1], list): parts[-1].append((opts.get('code-summary', ''), block))
             else: parts.append([(opts.get('code-summary', ''), block)])
         if opts.get('output') == 'false': continue
-        # a labelled cell's outputs are an anchor that other pages link to (`training.html#fig-slope`)
+        # a labelled cell's outputs are an anchor that other pages link to (`training.html#slope-figure`)
         if 'label' in opts: parts.append(raw_html(f'<div id="{html.escape(opts["label"])}" class="labelled">'))
         for out in cell.get('outputs', []):
             n += 'image/png' in out.get('data', {})
             parts.append(output_markdown(out, figs / f"{Path(name).stem}-{n}.png"))
         if 'label' in opts: parts.append(raw_html('</div>'))
-    md = SOURCE_LINK.sub('', '\n\n'.join(p for p in map(folded, parts) if p.strip())).replace('](' + site_url(), '](')
-    # links between notebooks become links between pages, as Quarto makes them
+    return page_links(SOURCE_LINK.sub('', '\n\n'.join(p for p in map(folded, parts) if p.strip())))
+
+def page_links(md):
+    "Links between notebooks become links between pages, as Quarto makes them; links to the site become relative."
+    md = md.replace('](' + site_url(), '](')
     return re.sub(r'\]\(([\w-]+)\.ipynb(#[^)]*)?\)', lambda m: f"]({page_name(Path(m[1]))}{m[2] or ''})", md)
 
 def sidebar(groups, current):
@@ -153,12 +157,20 @@ def convert(md, title, description, groups, current, explore='', keywords=''):
                                              f'--template={ASSETS / "page.html"}', '--variable', 'css=style.css',
                                              '--variable', f'sidebar={sidebar(groups, current)}',
                                              *(['--variable', f'explore={explore}'] if explore else [])])
+    return wrapped(page)
+
+def wrapped(page):
+    "Pandoc's HTML as the site shows it: wide tables and equations in boxes of their own, TeX out of the search index."
     # a wide table scrolls in a box of its own rather than past the edge of the column
     page = re.sub(r'<table\b(.*?)</table>', r'<div class="table-wrap"><table\1</table></div>', page, flags=re.S)
     # and so does a wide displayed equation
     page = re.sub(r'(<math display="block".*?</math>)', r'<span class="math-wrap">\1</span>', page, flags=re.S)
     # a formula's TeX source, which MathML carries beside it, stays out of the search index and its excerpts
     return page.replace('<annotation encoding="application/x-tex">', '<annotation encoding="application/x-tex" data-pagefind-ignore>')
+
+def fragment(md):
+    "Markdown from a notebook as HTML to place in a page: pandoc's, math as MathML, as `convert` makes a whole page."
+    return wrapped(pypandoc.convert_text(page_links(md), 'html5', format='markdown', extra_args=['--mathml']))
 
 def build(out=ROOT / '_docs', search=True):
     "Build every page into `out`, and its search index unless `search=False`; return the page names in sidebar order."
@@ -181,7 +193,11 @@ def build(out=ROOT / '_docs', search=True):
         converted = {name: pool.submit(convert, markdown(nb, name, out / 'figures'), title, description, groups, name,
                                        f'explorer.html#{explored[name]}' if name in explored else '', keywords)
                      for name, title, description, nb, keywords in docs}
-        data = json.dumps(explorer_data(), separators=(',', ':'), ensure_ascii=False)
+        explored_data = explorer_data()
+        # each activation's definition, from its page, in the HTML its page shows it in
+        definitions = {name: pool.submit(fragment, e['definition']) for name, e in explored_data.items()}
+        for name, e in explored_data.items(): e['definition'] = definitions[name].result()
+        data = json.dumps(explored_data, separators=(',', ':'), ensure_ascii=False)
         for name, page in converted.items(): (out / name).write_text(page.result())
     (out / 'explorer-data.js').write_text("// The explorer's curves, computed by spyx_axn when the site was built.\n"
                                           f"window.EXPLORER_DATA = {data};\n")
