@@ -8,16 +8,23 @@ FLOOR := .venv-floor
 # The peers the translation and conformance pages run (snnTorch, SpikingJelly, Norse, Sinabs, braintools on PyTorch's
 # CPU build), beside the development set, in a virtual environment of their own (make test-peers).
 PEERS := .venv-peers
+# The newest JAX on the newest Python >= 3.12 found here (tools/newest_python.py), in an environment of its own
+# (make test-newest); .venv and .venv-floor use the Python that `python3` is.
+NEWEST := .venv-newest
+# cffconvert, which validates CITATION.cff, in an environment of its own (requirements-cff.txt says why).
+CFF := .venv-cff
 # The test files whose results the strict flags (x64, strict dtype and rank promotion) can change.
 STRICT_TESTS := tests/test_activations.py tests/test_properties.py tests/test_misuse.py tests/test_registry.py \
 	tests/test_diagnostics.py tests/test_residuals.py tests/test_adaptive.py \
 	tests/test_training.py tests/test_devices.py tests/test_strict.py
 
-.PHONY: docs serve test test-all test-strict test-floor test-peers test-thorough lab export outputs clean-nbs sync-check
+.PHONY: docs serve test test-all test-strict test-floor test-peers test-newest test-thorough lab export outputs clean-nbs sync-check \
+	dist check-citation
 
 # A virtual environment in $(1), made from the requirements file $(2), with the package installed from the working tree.
+# $(3), if given, is the Python to make it with; python3 otherwise.
 define venv
-	python3 -m venv $(1)
+	$(or $(3),python3) -m venv $(1)
 	$(1)/bin/python -m pip install -q --upgrade pip
 	$(1)/bin/python -m pip install -q -r $(2)
 	$(1)/bin/python -m pip install -q --no-deps -e .
@@ -47,12 +54,15 @@ test: $(VENV)/.installed
 
 # Everything, at XLA's default settings (`--all`): the fast tier with the tests marked slow (training, slow notebook
 # cells, the sweeps around every activation, multi-device, x64, the wheel installed with its dependencies) and ten
-# times the property examples, then the strict session, the contract tests on the lowest supported JAX, and the peers.
+# times the property examples, then the strict session, the contract tests on the lowest supported JAX and on the newest
+# JAX with the newest Python, the peers, and CITATION.cff's validation.
 test-all: $(VENV)/.installed
 	HYPOTHESIS_PROFILE=deep $(PY) -m pytest --all
 	$(MAKE) test-strict
 	$(MAKE) test-floor
+	$(MAKE) test-newest
 	$(MAKE) test-peers
+	$(MAKE) check-citation
 
 # The tests that compute with JAX again, with every JAX safety flag on (see tests/test_strict.py).
 test-strict: $(VENV)/.installed
@@ -66,6 +76,20 @@ test-floor: $(FLOOR)/.installed
 	$(FLOOR)/bin/python -m pytest --all -p no:cacheprovider tests/test_activations.py tests/test_misuse.py tests/test_registry.py \
 		tests/test_residuals.py tests/test_adaptive.py
 
+# The contract, misuse and registry tests on the newest JAX and the newest Python >= 3.12 found on PATH or under pyenv's
+# root; it fails, saying so, where there is none. The environment is made anew when requirements-newest.txt changes
+# (delete .venv-newest to take a newer Python or JAX). Measured on 2 cores shared with other test runs, with Python
+# 3.13.0 and JAX 0.12.0.1: 63 s to make the environment, 627 s to run its 614 tests.
+$(NEWEST)/.installed: requirements-newest.txt
+	python3 tools/newest_python.py 3.12 >/dev/null
+	rm -rf $(NEWEST)
+	$(call venv,$(NEWEST),requirements-newest.txt,$$(python3 tools/newest_python.py 3.12))
+
+test-newest: $(NEWEST)/.installed
+	@python3 tools/newest_python.py 3.12 >/dev/null
+	@$(NEWEST)/bin/python -c 'import sys, jax; print("test-newest: Python", sys.version.split()[0], "JAX", jax.__version__)'
+	$(NEWEST)/bin/python -m pytest --all -p no:cacheprovider tests/test_activations.py tests/test_misuse.py tests/test_registry.py
+
 # The peers tier: the translation page's rows run against the peers' own functions, and the conformance page, which
 # runs this package's contract on them (the cells flagged `#| peers`, which the other tiers leave out).
 $(PEERS)/.installed: requirements-peers.txt requirements-dev.txt setup.py settings.ini
@@ -73,6 +97,21 @@ $(PEERS)/.installed: requirements-peers.txt requirements-dev.txt setup.py settin
 
 test-peers: $(PEERS)/.installed
 	$(PEERS)/bin/python -m pytest --peers -p no:cacheprovider tests/test_peers.py
+
+# The release's files: the sdist and the wheel, in dist/, and the check that an index renders their description.
+dist: $(VENV)/.installed
+	rm -rf dist
+	$(PY) -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+
+# CITATION.cff against the Citation File Format's schema.
+$(CFF)/.installed: requirements-cff.txt
+	python3 -m venv $(CFF)
+	$(CFF)/bin/python -m pip install -q -r requirements-cff.txt
+	touch $(CFF)/.installed
+
+check-citation: $(CFF)/.installed
+	$(CFF)/bin/cffconvert --validate -i CITATION.cff
 
 # The property-based tests with twenty times the examples, drawn at random rather than from the fixed seed.
 test-thorough: $(VENV)/.installed

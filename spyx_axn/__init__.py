@@ -1,5 +1,5 @@
 "Surrogate-gradient spike activations for JAX: a Heaviside step forward, a smooth surrogate derivative backward."
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from .core import Activation, SpikeFunction, heaviside, custom, residuals
 from .surrogates import factories as _factories

@@ -1,5 +1,6 @@
 "The installed package: its public names, its import, and a wheel that needs nothing but jax."
-import os, subprocess, sys, venv
+import json, os, re, subprocess, sys, venv
+import numpy as np
 import pytest
 from helpers import ROOT, run_python
 
@@ -47,9 +48,18 @@ def test_wheel_requires_jax_alone_and_works(wheel, tmp_path):
                          env={**os.environ, 'PYTHONPATH': str(tmp_path / 'lib')}).stdout
     assert out.startswith(str(tmp_path / 'lib')) and 'superspike(k=25)' in out and '0.419974' in out, out
 
+def readme_example():
+    "README's example: its code, with its last line printed, and the two arrays of rates its saved output shows."
+    readme = (ROOT / 'README.md').read_text()
+    code, shown = re.search(r'## Example\n.*?```python\n(.*?)\n```\n\n```\n(.*?)\n```', readme, re.S).groups()
+    *body, last = code.splitlines()
+    rates = [[float(v) for v in re.findall(r'[-\d.]+(?:e-?\d+)?', a)] for a in re.findall(r'Array\(\[(.*?)\]', shown, re.S)]
+    return '\n'.join(body + [f'print([[float(v) for v in a] for a in ({last})])']), rates
+
 @pytest.mark.slow
 def test_wheel_installs_with_jax_only(wheel, tmp_path):
-    "Install the wheel into a new virtual environment with its dependencies, and use it: only jax comes with it."
+    """Install the wheel into a new virtual environment with its dependencies, and use it: only jax comes with it, and
+    README's example runs there, giving the rates its saved output shows."""
     venv.create(tmp_path / 'env', with_pip=True)
     py = tmp_path / 'env' / 'bin' / 'python'
     subprocess.run([py, '-m', 'pip', 'install', '-q', wheel], check=True, capture_output=True)
@@ -59,6 +69,82 @@ def test_wheel_installs_with_jax_only(wheel, tmp_path):
     for dev in ('nbdev', 'fastcore', 'matplotlib', 'pytest', 'execnb'): assert dev not in installed, dev
     out = subprocess.run([py, '-c', USE], check=True, capture_output=True, text=True, cwd=tmp_path).stdout
     assert 'superspike(k=25)' in out and '0.419974' in out
+    code, shown = readme_example()
+    assert len(shown) == 2 and all(len(r) == 5 for r in shown), shown
+    r = subprocess.run([py, '-c', code], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, f"README's example failed in the wheel's environment:\n{r.stderr}"
+    got = json.loads(r.stdout.strip().splitlines()[-1])
+    # another JAX than the one that saved the output may round differently: one spike in 100 steps is 0.01
+    np.testing.assert_allclose(got, shown, atol=0.0101, err_msg="README's example gives other rates from the wheel")
+
+def settings():
+    from configparser import ConfigParser
+    cfg = ConfigParser(delimiters=['=']); cfg.read(ROOT / 'settings.ini', encoding='utf-8')
+    return cfg['DEFAULT']
+
+def metadata(wheel):
+    "The METADATA of a wheel, as text."
+    import zipfile
+    with zipfile.ZipFile(wheel) as z: return z.read(next(n for n in z.namelist() if n.endswith('.dist-info/METADATA'))).decode()
+
+def test_one_version_everywhere(wheel):
+    """settings.ini's version is `spyx_axn.__version__`, the wheel's METADATA Version and CITATION.cff's version
+    (tests/test_site.py checks every page's footer against the same)."""
+    import spyx_axn
+    version = settings()['version']
+    meta = re.search(r'^Version: (.+)$', metadata(wheel), re.M).group(1)
+    cff = re.search(r'^version: *"?([^"\s]+)"?\s*$', (ROOT / 'CITATION.cff').read_text(), re.M).group(1)
+    assert {'__version__': spyx_axn.__version__, 'METADATA': meta, 'CITATION.cff': cff} == dict.fromkeys(
+        ('__version__', 'METADATA', 'CITATION.cff'), version)
+    assert re.search(rf'^## \[{re.escape(version)}\] - \d{{4}}-\d{{2}}-\d{{2}}$', (ROOT / 'CHANGELOG.md').read_text(), re.M), \
+        f"CHANGELOG.md has no section for {version}"
+
+def test_long_description_renders_on_an_index(wheel):
+    """The description an index shows has no TeX between dollar signs and no link that leads only within the repository
+    (outside code, where both are literal text)."""
+    meta = metadata(wheel)
+    body = meta.split('\n\n', 1)[1]
+    assert 'Description-Content-Type: text/markdown' in meta and body.startswith('# spyx_axn')
+    prose = re.sub(r'`[^`\n]*`', '', re.sub(r'^```.*?^```', '', body, flags=re.S | re.M))
+    assert not re.findall(r'\$[^$\n]+\$', prose), re.findall(r'\$[^$\n]+\$', prose)[:5]
+    links = re.findall(r'\]\(([^)\s]+)\)', prose)
+    assert links and all(re.match(r'https?://', u) for u in links), [u for u in links if not re.match(r'https?://', u)]
+    readme = (ROOT / 'README.md').read_text()
+    assert '](nbs/' in readme and '$' in readme, "README.md no longer has what the description must rewrite: test the rewriting"
+
+def test_classifiers_name_the_pythons_tested(wheel):
+    "The wheel lists the Python versions that settings.ini says the tiers test, this one among them."
+    listed = re.findall(r'^Classifier: Programming Language :: Python :: (3\.\d+)$', metadata(wheel), re.M)
+    assert listed == settings()['tested_python'].split() and f'{sys.version_info[0]}.{sys.version_info[1]}' in listed, listed
+
+@pytest.fixture(scope='module')
+def dist(tmp_path_factory):
+    "`make dist`'s files: the sdist, and the wheel that `python -m build` builds from it."
+    out = tmp_path_factory.mktemp('release')
+    subprocess.run([sys.executable, '-m', 'build', '--outdir', out, ROOT], check=True, capture_output=True)
+    (sdist,), (built,) = out.glob('spyx_axn-*.tar.gz'), out.glob('spyx_axn-*.whl')
+    return sdist, built
+
+@pytest.mark.slow
+def test_sdist_builds_the_same_wheel(dist, wheel):
+    "The wheel built from the sdist has the files and the METADATA of the wheel built from the working tree."
+    import zipfile
+    (sdist, built), names = dist, lambda w: sorted(zipfile.ZipFile(w).namelist())
+    assert built.name == wheel.name and names(built) == names(wheel), set(names(built)) ^ set(names(wheel))
+    assert metadata(built) == metadata(wheel)
+    assert sdist.name == f"spyx_axn-{settings()['version']}.tar.gz"
+
+@pytest.mark.slow
+def test_twine_check_strict(dist):
+    "`twine check --strict` passes on the sdist and the wheel: an index would take and render them."
+    r = subprocess.run([sys.executable, '-m', 'twine', 'check', '--strict', *dist], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.count('PASSED') == 2, r.stdout + r.stderr
+
+def test_citation_names_the_software():
+    "CITATION.cff names the software, its licence (settings.ini's, as an SPDX expression) and its title."
+    cff = (ROOT / 'CITATION.cff').read_text()
+    assert re.search(r'^type: software$', cff, re.M) and re.search(r'^title: "spyx_axn\b', cff, re.M)
+    assert re.search(r'^license: Apache-2\.0$', cff, re.M) and settings()['license'] == 'apache2'
 
 def test_the_floor_tested_is_the_floor_declared():
     "`make test-floor` installs the lowest JAX that settings.ini's requirements allow, not another."

@@ -21,6 +21,8 @@ NBS = sorted((ROOT / 'nbs').glob('*.ipynb'), key=lambda p: (p.name != 'index.ipy
 PAGES = [re.sub(r'^\d+_', '', p.stem) + '.html' for p in NBS]
 PAGES.insert(PAGES.index('gallery.html') + 1, 'explorer.html')
 NB_OF = {re.sub(r'^\d+_', '', p.stem) + '.html': p for p in NBS}
+# Pages that no notebook makes and the sidebar does not list: the changelog (CHANGELOG.md), which every footer links.
+SITE_ONLY = ['changelog.html']
 # The sidebar lists them in five groups, each in that order.
 SIDEBAR = [p for _, members in grouped([(p, '') for p in PAGES]) for p, _ in members]
 CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
@@ -71,8 +73,8 @@ class Assets(HTMLParser):
         if tag == 'link' and 'icon' in (a.get('rel') or '').lower().split(): self.icons.append(a.get('href'))
 
 def test_a_page_per_notebook_loading_nothing_from_elsewhere(site):
-    assert sorted(p.name for p in site.glob('*.html')) == sorted(PAGES)
-    for page in PAGES:
+    assert sorted(p.name for p in site.glob('*.html')) == sorted(PAGES + SITE_ONLY)
+    for page in PAGES + SITE_ONLY:
         text = (site / page).read_text()
         parser = Assets(); parser.feed(text)
         assert parser.urls and not [u for u in parser.urls if urllib.parse.urlparse(u).scheme], (page, parser.urls)
@@ -84,10 +86,36 @@ def test_a_page_per_notebook_loading_nothing_from_elsewhere(site):
         assert re.findall(r'<li><a href="([^"]+)"', sidebar) == SIDEBAR, f"{page}: sidebar"
         assert re.findall(r'<summary>([^<]+)</summary>', sidebar) == list(GROUPS), f"{page}: the sidebar's groups"
         opened = re.findall(r'<details class="group" open><summary>([^<]+)</summary>', sidebar)
-        assert opened == sorted({GROUPS[0], group_of(page)}, key=GROUPS.index), f"{page}: groups open {opened}"
+        home = {GROUPS[0], group_of(page)} if page in PAGES else {GROUPS[0]}
+        assert opened == sorted(home, key=GROUPS.index), f"{page}: groups open {opened}"
     for asset in ('style.css', 'site.js', 'explorer.js'):
         assert not re.search(r'@import|url\(|https?://', (site / asset).read_text()), asset
     assert not re.search(r'href|url\(|@import', (site / 'favicon.svg').read_text()), "the icon loads something"
+
+def test_every_footer_states_version_licence_and_changelog(site):
+    """Every page's footer gives settings.ini's version, which is the package's (tests/test_package.py checks the wheel's
+    and CITATION.cff's against it too), the licence that LICENSE holds, and a link to the changelog page, which is
+    CHANGELOG.md with links that lead to pages the site has."""
+    from configparser import ConfigParser
+    import spyx_axn
+    cfg = ConfigParser(delimiters=['=']); cfg.read(ROOT / 'settings.ini', encoding='utf-8')
+    version = cfg['DEFAULT']['version']
+    assert spyx_axn.__version__ == version
+    title = ' '.join(l.strip() for l in (ROOT / 'LICENSE').read_text().splitlines() if l.strip())
+    assert title.startswith('Apache License Version 2.0'), title[:60]
+    for page in PAGES + SITE_ONLY:
+        footer = re.findall(r'<footer class="site-footer"[^>]*>(.*?)</footer>', (site / page).read_text(), re.S)
+        assert len(footer) == 1, f"{page}: {len(footer)} footers"
+        text = re.sub(r'<[^>]+>', '', footer[0]).split()
+        assert ' '.join(text) == f'spyx_axn {version} · Apache License 2.0 · Changelog', f"{page}: footer {text}"
+        assert re.findall(r'href="([^"]+)"', footer[0]) == ['changelog.html'], page
+    changelog = (ROOT / 'CHANGELOG.md').read_text()
+    assert re.search(rf'^## \[{re.escape(version)}\] - ', changelog, re.M), f"CHANGELOG.md has no section for {version}"
+    page = (site / 'changelog.html').read_text()
+    heading = rf'<h2 id="v{re.escape(version)}">\[{re.escape(version)}\] - '
+    assert re.search(heading, page), "the changelog page lacks this version's section, or its anchor"
+    local = {u.split('#')[0] for u in re.findall(r'\]\(([^)\s]+)\)', changelog) if not re.match(r'[a-z]+:', u)}
+    assert local and all((site / u).is_file() for u in local), sorted(u for u in local if not (site / u).is_file())
 
 def test_the_sidebar_groups_every_page_once():
     "Each page in one group; an activation's page (from the registry) among the surrogates; Home, the guide and the explorer first."
@@ -361,7 +389,7 @@ def test_every_page_in_chromium(tab, site, served):
     host only, with its figures, math, search box and links, and no copy button over code."""
     seen = {}
     pages = docs.activation_pages()
-    for page in PAGES:
+    for page in PAGES + SITE_ONLY:
         info = seen[page] = tab.open(page).evaluate(INSPECT)
         tab.clean(page, settle=False)
         if page in ('index.html', 'gallery.html'):
@@ -615,7 +643,7 @@ def test_phone_width_and_copy(browser, served, site):
         # the explorer shows its activation's definition, quoted from its page with its displayed equation
         maths = [page for page, nb in NB_OF.items() if has_display_math(nb)] + ['explorer.html']
         assert 'superspike.html' in maths
-        for page in sorted(PAGES, key=lambda page: page == 'superspike.html'):  # SuperSpike last, to stay on it
+        for page in sorted(PAGES + SITE_ONLY, key=lambda page: page == 'superspike.html'):  # SuperSpike last, to stay on it
             info = t.open(page).evaluate(PHONE)
             assert bool(info['maths']) == (page in maths), f"{page}: displayed math in the notebook, not on the page"
             assert info['sideways'] <= 0, f"{page}: the page scrolls {info['sideways']}px sideways at phone width"

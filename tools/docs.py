@@ -12,7 +12,10 @@ itself (tools/explorer.py) and written beside the pages as `explorer-data.js` (a
 opened from disk), with each activation's definition from its page, rendered as its page renders it; its page's
 text and controls are tools/site/explorer-intro.md and explorer-body.html. Every page links tools/site's
 stylesheet, script and icon (favicon.svg: a site served from a folder of its host cannot count on the host's
-/favicon.ico), copied beside the pages. Pagefind then indexes the pages for the search box."""
+/favicon.ico), copied beside the pages. CHANGELOG.md becomes one more page, changelog.html, outside the sidebar:
+every page's footer links it, beside the version and the licence that settings.ini declares. A notebook's text may
+show a cell's saved outputs from any notebook with Quarto's `{{< embed NB.ipynb#label >}}` (the cell marked
+`#| label: label`). Pagefind then indexes the pages for the search box."""
 import base64, html, json, os, re, shutil, subprocess, sys
 from concurrent.futures import ThreadPoolExecutor
 from configparser import ConfigParser
@@ -25,10 +28,32 @@ from explorer import explorer_data  # tools/explorer.py: the explorer's curves
 
 ASSETS = Path(__file__).resolve().parent / 'site'
 
+def settings():
+    "settings.ini's fields."
+    cfg = ConfigParser(delimiters=['=']); cfg.read(ROOT / 'settings.ini', encoding='utf-8')
+    return cfg['DEFAULT']
+
 def site_url():
     "Where nbdev's links to other pages start (settings.ini's doc_host and doc_baseurl); they become relative links here."
-    cfg = ConfigParser(); cfg.read(ROOT / 'settings.ini')
-    return cfg['DEFAULT']['doc_host'].rstrip('/') + '/' + cfg['DEFAULT']['doc_baseurl'].strip('/') + '/'
+    cfg = settings()
+    return cfg['doc_host'].rstrip('/') + '/' + cfg['doc_baseurl'].strip('/') + '/'
+
+# The licence's name, as the LICENSE file titles it, for settings.ini's `license` (nbdev's short names).
+LICENCES = {'apache2': 'Apache License 2.0'}
+
+def footer():
+    "What every page's footer states: the version of the package and its licence, both from settings.ini."
+    cfg = settings()
+    return {'version': cfg['version'], 'licence': LICENCES[cfg['license']]}
+
+# The changelog's page: CHANGELOG.md, its title line given by the template instead.
+CHANGELOG = ('changelog.html', 'Changelog', "What each release added, changed and fixed, and how much each change of numerics is.")
+
+def changelog_markdown(path=ROOT / 'CHANGELOG.md'):
+    """CHANGELOG.md without its first line, the `# Changelog` that the page's template writes as its title; each
+    release's heading (`## [0.2.0] - 2026-12-03`) gets the anchor `#v0.2.0`."""
+    md = path.read_text(encoding='utf-8').split('\n', 1)[1]
+    return re.sub(r'^(## \[([^\]]+)\].*)$', r'\1 {#v\2}', md, flags=re.M)
 
 # nbdev's show_doc adds a link to the source on a code host, built from settings.ini's git_url, which is empty:
 # the project names no code host, so the link would lead nowhere. Pages and saved outputs go without it.
@@ -156,6 +181,7 @@ def convert(md, title, description, groups, current, explore='', keywords=''):
                                  extra_args=['--standalone', '--mathml', '--toc', '--toc-depth=2',
                                              f'--template={ASSETS / "page.html"}', '--variable', 'css=style.css',
                                              '--variable', f'sidebar={sidebar(groups, current)}',
+                                             *[a for k, v in footer().items() for a in ('--variable', f'{k}={v}')],
                                              *(['--variable', f'explore={explore}'] if explore else [])])
     return wrapped(page)
 
@@ -204,10 +230,11 @@ def build(out=ROOT / '_docs', search=True):
     intro, body = ((ASSETS / f).read_text().strip() for f in ('explorer-intro.md', 'explorer-body.html'))
     (out / EXPLORER[0]).write_text(convert(f"{intro}\n\n{raw_html(body)}\n", EXPLORER[1], EXPLORER_DESCRIPTION,
                                            groups, EXPLORER[0]))
+    (out / CHANGELOG[0]).write_text(convert(changelog_markdown(), *CHANGELOG[1:], groups, CHANGELOG[0]))
     if search:  # Pagefind, from PyPI (requirements-dev.txt): the index and its search box, in out/pagefind/
         r = subprocess.run([sys.executable, '-m', 'pagefind', '--site', str(out), '--quiet'], capture_output=True, text=True)
         if r.returncode: raise RuntimeError(f"pagefind failed:\n{r.stdout}\n{r.stderr}")
-    return [name for name, _ in pages]
+    return [name for name, _ in pages] + [CHANGELOG[0]]
 
 def processed(out=ROOT / '_proc'):
     "Write every notebook, processed as for the site, to `out`: the input of a Quarto build (`_quarto.yml`)."
