@@ -38,6 +38,12 @@ def page_of(target):
     page = re.sub(r'^\d+[_-]', '', Path(path).stem) + '.html' if path else 'index.html'
     return site + page + ('#' + anchor if anchor else '')
 
+def link(m):
+    "A Markdown link, its target resolved (`page_of`) or, where there is no site, its text alone."
+    if re.match(r'[a-z][a-z0-9+.-]*:', m[2]): return m[0]  # an absolute address
+    page = page_of(m[2])
+    return f'[{m[1]}]({page})' if page else m[1]
+
 def for_index(md):
     "README.md as an index renders it: links within the repository resolved or unlinked, math as code (see above)."
     out, fenced = [], False
@@ -46,14 +52,14 @@ def for_index(md):
         if fenced or line.startswith('```'): out.append(line); continue
         parts = re.split(r'(`[^`]*`)', line)  # code spans, at odd positions, stay as written
         for i in range(0, len(parts), 2):
-            s = re.sub(r'\$([^$]+)\$', lambda m: plain_tex(m[1], line.startswith('|')), parts[i])
-            def link(m):
-                if re.match(r'[a-z][a-z0-9+.-]*:', m[2]): return m[0]  # an absolute address
-                page = page_of(m[2])
-                return f'[{m[1]}]({page})' if page else m[1]
-            parts[i] = re.sub(r'\[([^\]]*)\]\(([^)\s]+)\)', link, s)
+            parts[i] = re.sub(r'\$([^$]+)\$', lambda m: plain_tex(m[1], line.startswith('|')), parts[i])
         out.append(''.join(parts))
-    return '\n'.join(out) + '\n'
+    # links, whose text may run over a line break, in each stretch of text between code blocks, outside code spans
+    blocks = re.split(r'(^```.*?^```$)', '\n'.join(out), flags=re.S | re.M)
+    for b in range(0, len(blocks), 2):
+        parts = re.split(r'(`[^`\n]*`)', blocks[b])
+        blocks[b] = ''.join(re.sub(r'\[([^\]]*)\]\(([^)\s]+)\)', link, p) if i % 2 == 0 else p for i, p in enumerate(parts))
+    return ''.join(blocks) + '\n'
 
 setuptools.setup(
     name=cfg['lib_name'],
