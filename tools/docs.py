@@ -16,7 +16,7 @@ stylesheet, script and icon (favicon.svg: a site served from a folder of its hos
 every page's footer links it, beside the version and the licence that settings.ini declares. A notebook's text may
 show a cell's saved outputs from any notebook with Quarto's `{{< embed NB.ipynb#label >}}` (the cell marked
 `#| label: label`). Pagefind then indexes the pages for the search box."""
-import base64, html, json, os, re, shutil, subprocess, sys
+import base64, functools, html, json, os, re, shutil, subprocess, sys
 from concurrent.futures import ThreadPoolExecutor
 from configparser import ConfigParser
 from pathlib import Path
@@ -28,8 +28,9 @@ from explorer import explorer_data  # tools/explorer.py: the explorer's curves
 
 ASSETS = Path(__file__).resolve().parent / 'site'
 
+@functools.cache
 def settings():
-    "settings.ini's fields."
+    "settings.ini's fields, read once per build."
     cfg = ConfigParser(delimiters=['=']); cfg.read(ROOT / 'settings.ini', encoding='utf-8')
     return cfg['DEFAULT']
 
@@ -118,14 +119,17 @@ def labelled(nb_path, label):
     if len(cells) != 1: raise LookupError(f"{{{{< embed {nb_path}#{label} >}}}}: {len(cells)} cells of {nb_path} have `#| label: {label}`")
     return cells[0]
 
+def anchored(label, parts):
+    "Markdown `parts`, a labelled cell's outputs, as one block whose HTML anchor is the label (`training.html#slope-figure`)."
+    return [raw_html(f'<div id="{html.escape(label)}" class="labelled">'), *parts, raw_html('</div>')]
+
 def embedded(md, name, figs):
     "Markdown `md` with each `{{< embed NB.ipynb#label >}}` replaced by that cell's saved outputs (figures named after `name`)."
     def outputs(m):
         outs = labelled(m[1], m[2]).get('outputs', [])
-        md = '\n\n'.join(output_markdown(o, figs / f"{Path(name).stem}-{m[2]}-{i}.png") for i, o in enumerate(outs))
+        parts = [output_markdown(o, figs / f"{Path(name).stem}-{m[2]}-{i}.png") for i, o in enumerate(outs)]
         # on the cell's own page, the outputs are the anchor of its label, as where they stand (see `markdown`)
-        return (f"{raw_html(f'<div id={m[2]!r} class=labelled>')}\n\n{md}\n\n{raw_html('</div>')}"
-                if page_name(Path(m[1])) == name else md)
+        return '\n\n'.join(anchored(m[2], parts) if page_name(Path(m[1])) == name else parts)
     return EMBED.sub(outputs, md)
 
 def markdown(nb, name, figs):
@@ -144,12 +148,12 @@ def markdown(nb, name, figs):
             elif parts and isinstance(parts[-1], list): parts[-1].append((opts.get('code-summary', ''), block))
             else: parts.append([(opts.get('code-summary', ''), block)])
         if opts.get('output') == 'false': continue
-        # a labelled cell's outputs are an anchor that other pages link to (`training.html#slope-figure`)
-        if 'label' in opts: parts.append(raw_html(f'<div id="{html.escape(opts["label"])}" class="labelled">'))
+        outs = []
         for out in cell.get('outputs', []):
             n += 'image/png' in out.get('data', {})
-            parts.append(output_markdown(out, figs / f"{Path(name).stem}-{n}.png"))
-        if 'label' in opts: parts.append(raw_html('</div>'))
+            outs.append(output_markdown(out, figs / f"{Path(name).stem}-{n}.png"))
+        # a labelled cell's outputs are an anchor that other pages link to
+        parts.extend(anchored(opts['label'], outs) if 'label' in opts else outs)
     return page_links(SOURCE_LINK.sub('', '\n\n'.join(p for p in map(folded, parts) if p.strip())))
 
 def page_links(md):
