@@ -92,7 +92,7 @@ class Scores(NamedTuple):
 
 class Alignment(NamedTuple):
     "`alignment`'s result: the scores over every parameter and per leaf, and the two gradients compared."
-    total: Scores  # over every parameter
+    total: Scores  # over every parameter: cosine and sign unchanged by a positive factor per leaf, ratio of the whole norms
     layers: Any  # `params`' structure: the scores of each leaf
     gradient: Any  # the surrogate gradient ('fd': its projections on the directions; 'mc': its mean over the draws)
     reference: Any  # the reference gradient, in the same form
@@ -111,10 +111,23 @@ def _scores(a, b):
     ratio = jnp.where(nb > 0, na / jnp.where(nb > 0, nb, 1), jnp.where(na > 0, jnp.inf, 1))
     return Scores(jnp.clip(cosine, -1, 1), jnp.mean(jnp.sign(a) == jnp.sign(b), dtype=ct), ratio)
 
-def _compare(gradient, reference, stderr=None, paired=None):
-    flat = lambda t: jnp.concatenate([jnp.ravel(l) for l in jax.tree.leaves(t)])
+def _total(gradient, reference, layers, sizes):
+    "The scores over every parameter; the cosine after each leaf of each gradient is scaled to the same root-mean-square."
+    a, b = jax.tree.leaves(gradient), jax.tree.leaves(reference)
+    cos = [s.cosine for s in jax.tree.leaves(layers, is_leaf=lambda s: isinstance(s, Scores))]
+    whole = _scores(*(jnp.concatenate([jnp.ravel(l) for l in t]) for t in (a, b)))  # sign and ratio: every entry
+    ct = whole.cosine.dtype
+    w = jnp.asarray(np.asarray(sizes, np.float64) / sum(sizes), ct)  # each leaf weighs its number of parameters
+    on = lambda t: jnp.stack([jnp.any(l != 0) for l in t]).astype(ct)  # a leaf that is zero has no direction
+    na, nb = jnp.sum(w * on(a)), jnp.sum(w * on(b))
+    cosine = jnp.sum(w * jnp.stack([c.astype(ct) for c in cos])) / jnp.sqrt(jnp.where(na * nb > 0, na * nb, 1))
+    return whole._replace(cosine=jnp.clip(cosine, -1, 1))
+
+def _compare(gradient, reference, stderr=None, paired=None, sizes=None):
+    "Per leaf and in total; `sizes`, each leaf's number of parameters, where the gradients are projections ('fd')."
     layers = jax.tree.map(lambda a, b: _scores(jnp.ravel(a), jnp.ravel(b)), gradient, reference)
-    return Alignment(_scores(flat(gradient), flat(reference)), layers, gradient, reference, stderr, paired)
+    sizes = sizes or [np.size(l) for l in jax.tree.leaves(gradient)]
+    return Alignment(_total(gradient, reference, layers, sizes), layers, gradient, reference, stderr, paired)
 
 def _directions(key, params, n):
     "`n` Gaussian directions per leaf, each zero outside its leaf: `params`' structure, each leaf [n, *leaf.shape]."
@@ -158,18 +171,25 @@ def alignment(loss:Callable, # the network: `loss(params, spike)`, or `loss(para
     smooth, directions = twin(act), _directions(key, params, n)
     eps = eps or float(jnp.finfo(jnp.result_type(*jax.tree.leaves(params))).eps) ** (1 / 3)
     return _compare(_project(jax.grad(loss)(params, act), directions),
-                    _finite_differences(lambda p: loss(p, smooth), params, directions, eps))
+                    _finite_differences(lambda p: loss(p, smooth), params, directions, eps),
+                    sizes=[np.size(l) for l in jax.tree.leaves(params)])
 
 # %% ../nbs/39_diagnostics.ipynb #3753437c
-@partial(jax.custom_vjp, nondiff_argnums=(0, 1))
-def _scored(prim, bwd, x, key, c, params): return _draw(prim, x, key, params)
+class _Site:
+    "One call of the scoring spike function; `calls` records, as the program is traced, which were drawn and which scored."
+    def __init__(self, calls): self.calls = calls
 
-def _scored_fwd(prim, bwd, x, key, c, params):
+@partial(jax.custom_vjp, nondiff_argnums=(0, 1, 2))
+def _scored(prim, bwd, site, x, key, c, params): return _draw(prim, x, key, params)
+
+def _scored_fwd(prim, bwd, site, x, key, c, params):
+    site.calls['drawn'].add(site)  # traced where `x` depends on the parameters
     s = _draw(prim, x, key, params)
     return s, (x, s, c, params)
 
-def _scored_bwd(prim, bwd, residuals, cotangent):
+def _scored_bwd(prim, bwd, site, residuals, cotangent):
     "c times d log P(s)/dx, whatever the cotangent: the spike is a draw, and its score is what the estimator sums."
+    site.calls['scored'].add(site)  # traced only where the spike's output reaches the loss along a differentiable path
     x, s, c, params = residuals
     xc, pc = _cast(x, params)
     f, area, g = jnp.broadcast_to(prim(xc, **pc), x.shape), _area(prim, xc, pc), jnp.broadcast_to(bwd(xc, **pc), x.shape)
@@ -181,17 +201,25 @@ _scored.defvjp(_scored_fwd, _scored_bwd)
 
 class _Scored:
     "The spikes `act(x, key)` draws, whose backward pass gives `c` times their score d log P(s)/dx."
-    def __init__(self, act, c): self.act, self.c = act, c
+    def __init__(self, act, c, calls): self.act, self.c, self.calls = act, c, calls
     def __call__(self, x, key):
         a, x = self.act.act, jnp.asarray(x)
-        return _scored(a.prim, a.bwd, x, key, jnp.asarray(self.c, x.dtype), a.hyperparameters)
+        return _scored(a.prim, a.bwd, _Site(self.calls), x, key, jnp.asarray(self.c, x.dtype), a.hyperparameters)
 
 def _monte_carlo(loss, params, act, key, n):
     "The mean surrogate gradient and the score-function estimate of the gradient of E[loss], over the same `n` draws."
     keys = jax.random.split(key, n)
     values, surrogate = jax.vmap(lambda k: jax.value_and_grad(loss)(params, act, k))(keys)
     c = jax.lax.stop_gradient(values - (values.sum() - values) / (n - 1))  # the leave-one-out baseline
-    estimate = jax.vmap(lambda k, c: jax.grad(loss)(params, _Scored(act, c), k))(keys, c)
+    calls = {'drawn': set(), 'scored': set()}
+    estimate = jax.vmap(lambda k, c: jax.grad(loss)(params, _Scored(act, c, calls), k))(keys, c)
+    if missed := len(calls['drawn'] - calls['scored']):
+        raise ValueError(f"alignment: reference='mc' takes the score of every spike the network draws, through the "
+                         f"backward pass of its output; {missed} of the {len(calls['drawn'])} calls of the activation in "
+                         f"loss depend on params but their spikes reach the loss along no differentiable path (only "
+                         f"through stop_gradient, an integer cast or a comparison, or not at all), so their score would "
+                         f"be left out and the estimate biased. Let each spike reach the loss along a differentiable "
+                         f"path, with weight zero if need be (add 0 * s where the network reads s).")
     mean = lambda t: jax.tree.map(lambda a: a.mean(0), t)
     se = lambda t: jax.tree.map(lambda a: a.std(0, ddof=1) / np.sqrt(n), t)
     return _compare(mean(surrogate), mean(estimate), se(estimate), se(jax.tree.map(jnp.subtract, surrogate, estimate)))
@@ -241,15 +269,30 @@ def curl(loss:Callable, # the network: `loss(params, spike)`, or `loss(params, s
     J = jax.jacfwd(field)(flat)
     return _curl(jnp.linalg.norm(J - J.T), jnp.linalg.norm(J))
 
+# %% ../nbs/39_diagnostics.ipynb #a7c1f0e3
+_GRID = np.concatenate([-np.geomspace(1e6, 1e-9, 2048), [0.], np.geomspace(1e-9, 1e6, 2048)])  # as `measure`'s, coarser
+
+def _peak(act, v):
+    "The largest value of `act`'s surrogate, per unit where its hyperparameters vary: on a grid geometric in |x|, then finer."
+    hyper = getattr(act, 'hyperparameters', None) or getattr(getattr(act, 'act', None), 'hyperparameters', {})
+    shape = np.broadcast_shapes(*(np.shape(h) for h in hyper.values()))  # they broadcast to v's shape
+    shape = (1,) * (v.ndim - len(shape)) + shape
+    grid = jnp.asarray(_GRID, _compute_dtype(v.dtype))
+    g = act.surrogate(jnp.broadcast_to(grid.reshape((-1,) + (1,) * v.ndim), grid.shape + shape))
+    i = jnp.argmax(g, 0, keepdims=True)  # the best point of the grid, per unit
+    lo, hi = grid[jnp.maximum(i - 1, 0)], grid[jnp.minimum(i + 1, len(grid) - 1)]
+    fine = lo + (hi - lo) * jnp.linspace(0, 1, 257, dtype=grid.dtype).reshape((-1,) + (1,) * v.ndim)  # around it
+    return jnp.maximum(g.max(0), act.surrogate(fine).max(0)).astype(v.dtype)
+
 # %% ../nbs/39_diagnostics.ipynb #8fa65b6c
 class Activity(NamedTuple):
     "Where the surrogate lets a gradient through, per layer (per leaf of the potentials)."
-    active: Any  # per time step, the share of units where g(x) > fraction * g(0): [steps]
+    active: Any  # per time step, the share of units where g(x) > fraction * max g: [steps]
     dead: Any  # the share of units never above it, at any step of any sample
 
 def active_fraction(x, # membrane potential minus threshold, [steps, ..., units], or a pytree of them (layers)
                     act:SpikeFunction, # the activation, or a pytree of them like `x`'s, one per layer
-                    fraction:float=0.1, # a unit is active where g(x) > fraction * g(0); 0: wherever g(x) > 0
+                    fraction:float=0.1, # a unit is active where g(x) > fraction * max g; 0: wherever g(x) > 0
                    ) -> Activity:
     "The share of units whose surrogate is above `fraction` of its peak, per layer and time step, and of those never."
     if isinstance(fraction, bool) or not isinstance(fraction, (int, float, np.integer, np.floating)) \
@@ -271,7 +314,7 @@ def active_fraction(x, # membrane potential minus threshold, [steps, ..., units]
         if v.ndim < 2 or not jnp.issubdtype(v.dtype, jnp.floating):
             raise ValueError(f"active_fraction: x{jax.tree_util.keystr(path)} must be floats [steps, ..., units], "
                              f"got {v.dtype}{list(v.shape)}.")
-        on = a.surrogate(v) > fraction * a.surrogate(jnp.zeros_like(v))  # the peak g(0), per unit where k is
+        on = a.surrogate(v) > (fraction * _peak(a, v) if fraction else 0)  # the peak per unit where k is
         active.append(on.reshape(len(v), -1).mean(1, dtype=v.dtype))
         dead.append((~jnp.moveaxis(on, -1, 0).reshape(v.shape[-1], -1).any(1)).mean(dtype=v.dtype))
     return Activity(tree.unflatten(active), tree.unflatten(dead))

@@ -9,14 +9,15 @@ from spyx_axn.diagnostics import twin, alignment, curl, active_fraction, diagnos
 from helpers import EXAMPLES
 
 
-def network(params, spike, x, y):
-    "x [steps, batch, in] through the LIF layers params['hidden'], a linear readout of the last layer's spike counts."
+def network(params, spike, x, y, detach=False):
+    """x [steps, batch, in] through the LIF layers params['hidden'], a linear readout of the last layer's spike counts;
+    `detach`: the reset stops the gradient."""
     s = x
     for w in params['hidden']:
         def step(v, i):
             v = 0.8 * v + i
             out = spike(v - 1.)
-            return v - out, out
+            return v - (jax.lax.stop_gradient(out) if detach else out), out
         _, s = jax.lax.scan(step, jnp.zeros(s.shape[1:-1] + w.shape[1:], w.dtype), s @ w)
     logits = s.sum(0) @ params['out']
     return -jnp.take_along_axis(jax.nn.log_softmax(logits), y[:, None], 1).mean()
@@ -59,6 +60,88 @@ def test_alignment_does_not_depend_on_the_losss_scale(seed, e):
     np.testing.assert_allclose(a.cosine, b.cosine, atol=1e-5)
     np.testing.assert_allclose(a.ratio, b.ratio, rtol=1e-4)
     assert a.sign == b.sign
+
+
+@jax.jit
+def totals(params, x, y):
+    loss = lambda p, s: network(p, s, x, y, detach=True)  # each path crosses one spike per layer: a factor per layer
+    return [alignment(loss, params, act) for act in (axn.exponential(k=8.), axn.unit_exponential(k=8.))]
+
+def test_the_total_does_not_depend_on_the_surrogates_area():
+    "The same g at two areas (1/4 and 1): the gradients' scale per layer differs, the total cosine does not."
+    params, x, y = weights(1, widths=(6, 8, 8, 8))
+    quarter, one = totals(params, x, y)
+    cos = lambda a: [float(s.cosine) for s in jax.tree.leaves(a.layers, is_leaf=lambda s: hasattr(s, 'cosine'))]
+    np.testing.assert_allclose(cos(quarter), cos(one), atol=1e-5)  # the same direction, layer by layer
+    ratios = [float(s.ratio) for s in jax.tree.leaves(quarter.layers, is_leaf=lambda s: hasattr(s, 'cosine'))]
+    assert max(ratios) / min(ratios) > 10  # the layers' scales differ: area^depth in the hidden layers
+    np.testing.assert_allclose(quarter.total.cosine, one.total.cosine, atol=1e-5)
+    assert quarter.total.ratio < 0.5 * one.total.ratio  # the one score of scale keeps it
+    sizes = np.array([l.size for l in jax.tree.leaves(params)], float)
+    np.testing.assert_allclose(one.total.cosine, (sizes * cos(one)).sum() / sizes.sum(), rtol=1e-5)
+
+
+def test_a_zero_leaf_has_no_direction():
+    "A leaf that neither gradient reaches has no direction: the total is that of the other leaves."
+    params, x, y = weights(2)
+    loss = lambda p, s: network({k: v for k, v in p.items() if k != 'unused'}, s, x, y)
+    a, b = alignment(loss, params, axn.sigmoid()), alignment(loss, {**params, 'unused': jnp.ones(7)}, axn.sigmoid())
+    np.testing.assert_allclose(a.total.cosine, b.total.cosine, rtol=1e-6)
+
+
+def chain(read):
+    "Two escape-noise neurons in series, the hidden spike read through `read`: L = o, o ~ p(w2 read(h) - 0.2), h ~ p(1.2 w1)."
+    def loss(w, spike, key):
+        k1, k2 = jax.random.split(key)
+        return spike(w[1] * read(spike(1.2 * w[0], k1)) - 0.2, k2)
+    return loss
+
+def test_the_monte_carlo_reference_against_exact_enumeration():
+    """Unbiased where every spike reaches the loss along a differentiable path (weight zero will do); refused where one
+    reaches it only through stop_gradient, an integer cast or a comparison, whose score the backward pass never sees."""
+    with jax.enable_x64(True):
+        s = axn.escape_noise(axn.sigmoid(4.))
+        def expected(w):  # enumerating h
+            ph = s.probability(1.2 * w[0])
+            return ph * s.probability(w[1] - 0.2) + (1 - ph) * s.probability(-0.2)
+        w = jnp.array([0.4, 0.8])
+        exact = jax.grad(expected)(w)
+        for read in (lambda h: h, lambda h: jax.lax.stop_gradient(h) + 0 * h):
+            mc = alignment(chain(read), w, s, 'mc', key=jax.random.key(3), n=40_000)
+            assert (jnp.abs(mc.reference - exact) < 5 * mc.stderr).all(), (mc.reference, exact, mc.stderr)
+        cut = {'stop_gradient': jax.lax.stop_gradient, 'an integer cast': lambda h: h.astype(jnp.int32).astype(h.dtype),
+               'a comparison': lambda h: jnp.where(h > 0.5, 1., 0.)}
+        for name, read in cut.items():
+            with pytest.raises(ValueError, match="1 of the 2 calls of the activation in loss depend on params but their "
+                                                 "spikes reach the loss along no differentiable path"):
+                alignment(chain(read), w, s, 'mc', key=jax.random.key(3), n=16)
+        with pytest.raises(ValueError, match="along no differentiable path"):  # under jit: refused as it is traced
+            jax.jit(lambda w: alignment(chain(jax.lax.stop_gradient), w, s, 'mc', key=jax.random.key(3), n=16))(w)
+
+
+def test_the_monte_carlo_reference_takes_a_scan_a_detached_reset_and_a_retraced_body():
+    "A scan whose weakly typed carry makes JAX trace its body twice, a reset through stop_gradient: nothing refused."
+    s, xs = axn.escape_noise(axn.sigmoid()), jnp.linspace(-1, 1, 6)
+    def loss(w, spike, key):
+        def step(v, it):
+            v = 0.8 * v + w * it[0]
+            o = spike(v - 0.5, jax.random.fold_in(key, it[1]))
+            return v - jax.lax.stop_gradient(o), o
+        return jnp.sum(jax.lax.scan(step, 0., (xs, jnp.arange(6)))[1] ** 2)
+    assert jnp.isfinite(alignment(loss, jnp.array(0.7), s, 'mc', key=jax.random.key(0), n=8).reference)
+
+
+def test_active_fraction_cuts_at_a_fraction_of_the_largest_value():
+    """asymmetric's largest value is bias + 1/2 at the window's upper edge, not g(0) = bias: on potentials uniform in
+    [-1, 1], 90% lie above a tenth of it (g(x) = x/2 + 1/2 > 0.1), not 95%; where k varies by unit, each unit's peak."""
+    v = jnp.broadcast_to(jnp.linspace(-1, 1, 20_001)[None, :, None], (2, 20_001, 3))
+    np.testing.assert_allclose(active_fraction(v, axn.asymmetric()).active, 0.9, atol=1e-3)
+    np.testing.assert_allclose(active_fraction(v, axn.asymmetric(width=1.)).active, 0.45, atol=1e-3)  # x > -0.4
+    k = jnp.array([2., 8., 32.])
+    per_unit = active_fraction(v, axn.sigmoid(k)).active
+    each = [float(active_fraction(v[..., i:i + 1], axn.sigmoid(float(ki))).active[0]) for i, ki in enumerate(k)]
+    np.testing.assert_allclose(per_unit, np.mean(each), atol=1e-6)
+    np.testing.assert_allclose(jax.jit(lambda k: active_fraction(v, axn.asymmetric(width=k)).active)(2.), 0.9, atol=1e-3)
 
 
 def test_curl_of_the_three_networks_with_known_answers():
