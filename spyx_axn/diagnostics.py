@@ -115,8 +115,8 @@ def _total(gradient, reference, layers, sizes):
     "The scores over every parameter; the cosine after each leaf of each gradient is scaled to the same root-mean-square."
     a, b = jax.tree.leaves(gradient), jax.tree.leaves(reference)
     cos = [s.cosine for s in jax.tree.leaves(layers, is_leaf=lambda s: isinstance(s, Scores))]
-    whole = _scores(*(jnp.concatenate([jnp.ravel(l) for l in t]) for t in (a, b)))  # sign and ratio: every entry
-    ct = whole.cosine.dtype
+    ct = _compute_dtype(max((l.dtype for l in a + b), key=lambda d: jnp.finfo(d).bits))  # leaves of several dtypes
+    whole = _scores(*(jnp.concatenate([jnp.ravel(l).astype(ct) for l in t]) for t in (a, b)))  # sign, ratio: every entry
     w = jnp.asarray(np.asarray(sizes, np.float64) / sum(sizes), ct)  # each leaf weighs its number of parameters
     on = lambda t: jnp.stack([jnp.any(l != 0) for l in t]).astype(ct)  # a leaf that is zero has no direction
     na, nb = jnp.sum(w * on(a)), jnp.sum(w * on(b))
