@@ -7,14 +7,13 @@ __all__ = ['Activation', 'positive', 'non_negative', 'real', 'heaviside', 'Domai
            'custom', 'Wrapper']
 
 # %% ../nbs/00_core.ipynb #2b20d498
-import contextlib, contextvars, inspect
-from functools import partial, reduce, wraps
+import contextlib, contextvars, inspect, types
+from functools import partial, wraps
 from typing import Callable
 import numpy as np
 import jax
 import jax.numpy as jnp
-from jax.ad_checkpoint import checkpoint_name
-from jax._src import core as _jcore  # Literal, to read a jaxpr's constants: no public name in JAX 0.4.30
+from ._residuals import closes_over_tracers as _closes_over_tracers, tangent as _tangent
 
 # %% ../nbs/00_core.ipynb #85d3f96e
 Activation = Callable[[jax.Array], jax.Array]
@@ -167,8 +166,6 @@ def _surrogate(bwd, x, params, arg='bwd'):
     return _evaluate(bwd, x, params, arg).astype(x.dtype)
 
 # %% ../nbs/00_core.ipynb #c0d0a011
-_RESIDUAL = 'spyx_axn:residual'  # the one value the backward pass keeps, named for `jax.checkpoint`'s policy
-_keep = jax.checkpoint_policies.save_only_these_names(_RESIDUAL)
 _half_policy = contextvars.ContextVar('spyx_axn_half_residual', default='auto')
 
 def _half(dtype) -> str|None:
@@ -177,70 +174,6 @@ def _half(dtype) -> str|None:
     policy = _half_policy.get()
     if policy != 'auto': return policy
     return 'surrogate' if jax.default_backend() == 'cpu' and jnp.dtype(dtype) == jnp.bfloat16 else 'input'
-
-def _is_literal(v): return isinstance(v, _jcore.Literal)
-
-def _plan(g, x, params, half):
-    """How to keep the least for `g(x, params)`: ('none' | 'mask' | 'input' | 'surrogate', its jaxpr, the mask's
-    booleans). The jaxpr is traced with jit calls inlined, so that comparisons inside `jnp` functions are seen."""
-    with jax.disable_jit(): closed = jax.make_jaxpr(g)(x, params)
-    jaxpr = closed.jaxpr
-    xv, dependent, producer = jaxpr.invars[0], {jaxpr.invars[0]}, {}
-    for eqn in jaxpr.eqns:
-        producer.update(dict.fromkeys(eqn.outvars, eqn))
-        if any(not _is_literal(v) and v in dependent for v in eqn.invars): dependent.update(eqn.outvars)
-    out = jaxpr.outvars[0]
-    if _is_literal(out) or out not in dependent: return 'none', closed, []
-    # Walk back from g: stop at booleans that depend on x; reaching x itself means g needs more than booleans.
-    masks, seen, todo, covered = [], set(), [out], True
-    while todo:
-        v = todo.pop()
-        if _is_literal(v) or v in seen or v not in dependent: continue
-        seen.add(v)
-        if v.aval.dtype == jnp.bool_ and v.aval.shape == x.shape: masks.append(v)
-        elif v is xv or v not in producer: covered = False
-        else: todo.extend(producer[v].invars)
-    if covered and 0 < len(masks) <= 8: return 'mask', closed, masks
-    wide = jnp.dtype(x.dtype).itemsize < _compute_dtype(x.dtype).itemsize and half == 'input'
-    return ('input' if wide else 'surrogate'), closed, []
-
-def _run(closed, env, wanted):
-    "Evaluate, in the current trace, the equations of `closed` that `wanted` needs and `env` does not already hold."
-    jaxpr, env = closed.jaxpr, {**dict(zip(closed.jaxpr.constvars, closed.consts)), **env}
-    need, todo = {v for v in wanted if not _is_literal(v)}, []
-    for eqn in reversed(jaxpr.eqns):
-        if any(o in need and o not in env for o in eqn.outvars):
-            todo.append(eqn)
-            need.update(v for v in eqn.invars if not _is_literal(v))
-    for eqn in reversed(todo):
-        bound = eqn.primitive.get_bind_params(eqn.params)
-        subfuns, params = bound if isinstance(bound, tuple) else ((), bound)  # a pair before JAX 0.7
-        out = eqn.primitive.bind(*subfuns, *[v.val if _is_literal(v) else env[v] for v in eqn.invars], **params)
-        env.update(zip(eqn.outvars, out if eqn.primitive.multiple_results else [out]))
-    return [v.val if _is_literal(v) else env[v] for v in wanted]
-
-def _least(g, x, params, kind, closed, masks):
-    "`g(x, params)` computed as `_plan` says, what the backward pass keeps named `_RESIDUAL`: nothing, or a mask."
-    if kind != 'mask': return g(x, params)  # 'input': x, an argument of the checkpoint, is what the recomputation reads
-    env = dict(zip(closed.jaxpr.invars, jax.tree.leaves((x, params))))
-    bits = _run(closed, env, masks)
-    if len(bits) == 1: bits = [checkpoint_name(bits[0], _RESIDUAL)]
-    else:  # eight booleans or fewer, one bit each of a byte
-        flags = [jnp.uint8(1 << i) for i in range(len(bits))]
-        packed = checkpoint_name(reduce(jnp.bitwise_or, [jnp.where(b, f, jnp.uint8(0)) for b, f in zip(bits, flags)]),
-                                 _RESIDUAL)
-        bits = [(packed & f) != jnp.uint8(0) for f in flags]
-    return _run(closed, {**env, **dict(zip(masks, bits))}, closed.jaxpr.outvars)[0]
-
-def _tangent(g, x, params, t, half):
-    """`g(x, params) * t` in the compute dtype, rounded once to `x`'s dtype: the tangent of every activation. Its
-    linearisation keeps the least that gives g again (`_plan`), and computes g again from it in the backward pass."""
-    plan = _plan(g, x, params, half)
-    def linear(x, params, t):
-        gx = _least(g, x, params, *plan)
-        return (gx * t.astype(gx.dtype)).astype(x.dtype)
-    if plan[0] == 'surrogate': return linear(x, params, t)  # g computed here and kept: no recomputation to arrange
-    return jax.checkpoint(linear, policy=_keep, prevent_cse=False)(x, params, t)
 
 @partial(jax.custom_jvp, nondiff_argnums=(0, 1, 2))
 def _spike(fwd, bwd, half, x, params): return _forward(fwd, x)
@@ -267,6 +200,35 @@ def _policy(half):
     token = _half_policy.set(half)
     try: yield
     finally: _half_policy.reset(token)
+
+# %% ../nbs/00_core.ipynb #c0d0a017
+@partial(jax.custom_jvp, nondiff_argnums=(0, 1))
+def _spike_given(bwd, half, x, params, spikes): return spikes
+
+@_spike_given.defjvp
+def _spike_given_jvp(bwd, half, primals, tangents):
+    x, params, spikes = primals
+    return spikes, _tangent(partial(_evaluate, bwd), x, params, tangents[0], half)
+
+def _reads_arguments_only(f) -> bool:
+    """Whether `f` can read no traced value but its arguments: a function without closure or defaults, which reads its
+    arguments and its module's names, or a wrapper's part made of such functions and untraced values."""
+    if isinstance(f, types.FunctionType): return f.__closure__ is None and not f.__defaults__ and not f.__kwdefaults__
+    if not isinstance(f, _Derived): return False
+    return all(_reads_arguments_only(v) if callable(v) else not any(map(_is_traced, jax.tree.leaves(v))) for v in vars(f).values())
+
+def _closes_over(fwd, bwd, x, params) -> bool:
+    "Whether `fwd` or `bwd` reads a traced value it is not given, where x or a hyperparameter is traced (else no tangent runs)."
+    if _reads_arguments_only(fwd) and _reads_arguments_only(bwd): return False  # every activation of the registry
+    if not any(_is_traced(v) for v in jax.tree.leaves((x, params))): return False
+    try: return _closes_over_tracers(lambda x, p: (_forward(fwd, x), _evaluate(bwd, x, p)), x, params)
+    except Exception: return False  # a fwd or bwd that cannot be traced here fails, or not, where it is used, as before
+
+def _call(fwd, bwd, half, x, params):
+    """The activation at `x`: its compiled program; or, where `fwd` or `bwd` closes over a traced value, which that
+    program cannot hold, its `custom_jvp` called here, the spikes computed outside it (no derivative reaches `fwd`)."""
+    if _closes_over(fwd, bwd, x, params): return _spike_given(bwd, half, x, params, _forward(fwd, x))
+    return _apply(fwd, bwd, half, x, params)
 
 # %% ../nbs/00_core.ipynb #5aca2c23
 def _key(v):
@@ -298,7 +260,7 @@ class SpikeFunction:
     def __call__(self, x:jax.Array) -> jax.Array:
         x = self._input(x)
         if not jnp.issubdtype(x.dtype, jnp.floating): return _forward(self.fwd, x)  # integers, booleans: no gradient
-        return _apply(self.fwd, self.bwd, _half(x.dtype), x, _arguments(self.hyperparameters))
+        return _call(self.fwd, self.bwd, _half(x.dtype), x, _arguments(self.hyperparameters))
 
     def surrogate(self, x:jax.Array) -> jax.Array:
         "The surrogate derivative $g(x)$ that the backward pass multiplies the cotangent by."

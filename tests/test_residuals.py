@@ -1,7 +1,8 @@
 """What the backward pass keeps: for every activation, combinator and `custom`, in every floating dtype, the residuals of
 `jax.vjp` and `jax.linearize` are the least that gives the surrogate again (none for a constant surrogate, one byte
 for a two-valued one, the input or the surrogate otherwise), and the gradient is unchanged, bit for bit, against the
-formula: the cotangent times the surrogate, in float32 for half precision, rounded once."""
+formula: the cotangent times the surrogate, in float32 for half precision, rounded once. A surrogate or forward function
+that closes over a traced value works wherever a hand-written `jax.custom_jvp` does, with its gradients."""
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -136,3 +137,97 @@ def test_hyperparameter_arrays_are_kept_once_not_per_step():
         stacked = [(jnp.dtype(l.dtype).itemsize, l.shape) for l in leaves if l.shape[:1] == (T,)]
         assert stacked == [(1 if per_step == 1 else 2, (T, B, N))], (act, stacked)
         assert [l.shape for l in leaves if l.shape[:1] != (T,)] in ([(N,)], []), (act, [l.shape for l in leaves])
+
+
+# A surrogate (or forward function) that closes over a traced value: each transformation against the same surrogate in
+# a hand-written `jax.custom_jvp`. The activation must accept whatever the hand-written one accepts, and give its
+# gradients: within a few ulps of the largest, since the two compile to programs that XLA may fuse differently.
+def _plain(g):
+    "The spike with surrogate g and Heaviside forward, as a hand-written `jax.custom_jvp`."
+    @jax.custom_jvp
+    def spike(x): return (x > 0).astype(x.dtype)
+    spike.defjvp(lambda p, t: (spike(p[0]), g(p[0]) * t[0]))
+    return spike
+
+CLOSED = {  # g of x, closing over c: one of each kind of residual, and a mask whose value is c
+    'dense': lambda c: lambda x: jnp.exp(-(x - c)**2),
+    'mask': lambda c: lambda x: jnp.where(jnp.abs(x - c) < 1, 0.5, 0.),
+    'none': lambda c: lambda x: jnp.zeros_like(x) + c,
+    'mask of c': lambda c: lambda x: jnp.where(jnp.abs(x) < 1, c, 0.),
+}
+_X = jnp.linspace(-2, 2, 7)
+_CS = jnp.array([0.1, 0.3])
+_W = jnp.arange(1., 8.)
+
+def _steps(f, c, x):
+    "Three steps of a recurrence through the activation, in `lax.scan`, c closed over from outside the scan."
+    return jax.lax.scan(lambda a, _: (0.9 * a + f(c, x + a), None), 0., None, length=3)[0]
+
+def _remat_steps(f, c, x):
+    return jax.lax.scan(jax.checkpoint(lambda a, _: (0.9 * a + f(c, x + a), None)), 0., None, length=3)[0]
+
+TRANSFORMS = {
+    'jit': lambda f: jax.jit(jax.grad(f, 1))(0.3, _X),
+    'vmap': lambda f: jax.vmap(jax.grad(f, 1), (0, None))(_CS, _X),
+    'jit of vmap': lambda f: jax.jit(jax.vmap(jax.grad(f, 1), (0, None)))(_CS, _X),
+    'scan': lambda f: jax.jit(lambda c, x: jax.grad(lambda x: _steps(f, c, x))(x))(0.3, _X),
+    'vmap of scan': lambda f: jax.vmap(lambda c: jax.grad(lambda x: _steps(f, c, x))(_X))(_CS),
+    'grad inside scan': lambda f: jax.jit(
+        lambda x: jax.lax.scan(lambda a, c: (a + jax.grad(f, 1)(c, x), None), jnp.zeros(7), _CS)[0])(_X),
+    'checkpoint': lambda f: jax.jit(jax.grad(lambda c, x: jax.checkpoint(lambda x: f(c, x))(x), 1))(0.3, _X),
+    'scan of checkpoint': lambda f: jax.jit(lambda c, x: jax.grad(lambda x: _remat_steps(f, c, x))(x))(0.3, _X),
+    'vmap, scan and checkpoint': lambda f: jax.jit(jax.vmap(lambda c: jax.grad(lambda x: _remat_steps(f, c, x))(_X)))(_CS),
+    'grad of grad': lambda f: jax.jit(lambda c, x: jax.grad(lambda x: jax.grad(f, 1)(c, x).sum())(x))(0.3, _X),
+    'd/dc of grad': lambda f: jax.jit(jax.grad(lambda c: jax.grad(f, 1)(c, _X).sum()))(0.3),
+    'd/dc of grad, in scan': lambda f: jax.jit(jax.grad(lambda c: jax.grad(lambda x: _steps(f, c, x))(_X).sum()))(0.3),
+    'jacfwd of grad': lambda f: jax.jit(jax.jacfwd(jax.grad(f, 1), 0))(0.3, _X),
+    'hessian': lambda f: jax.jit(lambda c, x: jax.hessian(lambda x: f(c, x))(x))(0.3, _X),
+    'array made in jit': lambda f: jax.jit(jax.grad(lambda x: f(jnp.full(7, 0.3), x)))(_X),
+}
+
+def _loss(make, g_of_c):
+    return lambda c, x: jnp.sum(make(g_of_c(c))(x) * _W)
+
+def _close(got, want, what):
+    got, want = np.asarray(got, np.float32), np.asarray(want, np.float32)
+    assert got.shape == want.shape and np.all(np.isfinite(got) == np.isfinite(want)), (what, got, want)
+    ulps = 4 * np.spacing(np.float32(np.abs(want[np.isfinite(want)]).max(initial=1.)))
+    assert np.all(np.abs(got - want)[np.isfinite(want)] <= ulps), f"{what}: {got} against {want}"
+
+
+@pytest.mark.parametrize('transform', list(TRANSFORMS))
+def test_a_surrogate_may_close_over_a_traced_value(transform):
+    "Whatever a hand-written `custom_jvp` accepts, the activation accepts, and gives its gradients: each kind of residual."
+    run = TRANSFORMS[transform]
+    for kind, g_of_c in CLOSED.items():
+        _close(run(_loss(axn.custom, g_of_c)), run(_loss(_plain, g_of_c)), f"{transform}, {kind}")
+
+
+def test_functions_of_an_activation_may_close_over_a_traced_value():
+    "multilevel and signed of such an activation: under jit, against their surrogates written out by hand."
+    g_of_c = CLOSED['dense']
+    for wrap, g in ((lambda a: axn.multilevel(a, levels=2), lambda c: lambda x: g_of_c(c)(x) + g_of_c(c)(x - 1)),
+                    (axn.signed, lambda c: lambda x: g_of_c(c)(x) + g_of_c(c)(-x - 1))):
+        got = jax.jit(jax.grad(lambda c, x: jnp.sum(wrap(axn.custom(g_of_c(c)))(x) * _W), 1))(0.3, _X)
+        _close(got, _W * g(0.3)(_X), repr(wrap(axn.custom())))
+
+
+def test_a_forward_function_may_close_over_a_traced_value():
+    """A forward function that reads c: the surrogate's gradient, and no derivative with respect to c through the
+    spikes (as for a hyperparameter), under jit and vmap."""
+    make = lambda c: axn.custom(lambda x: jnp.exp(-(x - c)**2), fwd=lambda x: x > c)
+    f = lambda c, x: jnp.sum(make(c)(x) * _W)
+    test = lambda c: _W * jnp.exp(-(_X - c)**2)
+    _close(jax.jit(jax.grad(f, 1))(0.3, _X), test(0.3), 'jit')
+    _close(jax.vmap(jax.grad(f, 1), (0, None))(_CS, _X), jax.vmap(test)(_CS), 'vmap')
+    assert float(jax.jit(jax.grad(f))(0.3, _X)) == 0.
+    assert np.array_equal(jax.jit(f)(0.3, _X), jnp.sum((_X > 0.3) * _W))
+
+
+def test_a_surrogate_that_cannot_be_traced_is_left_to_the_backward_pass():
+    "Asking whether a surrogate closes over a traced value never raises: an error in it is the backward pass's, as before."
+    scale = 2.
+    act = axn.custom(lambda x: float(x) * scale)  # no trace can run it; it closes over a number, so it is traced to ask
+    assert np.array_equal(jax.jit(act)(_X), (_X > 0).astype(_X.dtype))
+    with pytest.raises(TypeError):
+        jax.jit(jax.grad(lambda x: act(x).sum()))(_X)

@@ -39,7 +39,7 @@ PLACED = {'index.html': 'Start', 'choosing.html': 'Start', 'explorer.html': 'Sta
           **dict.fromkeys(['multilevel.html', 'escape_noise.html', 'signed.html', 'adaptive.html'], 'Spike types'),
           **dict.fromkeys(['translation.html', 'conformance.html', 'training.html', 'spoken_digits.html', 'diagnostics.html',
                            'performance.html', 'scaling_out.html', 'meta_learning.html', 'interop.html'], 'Guides and evidence'),
-          **dict.fromkeys(['core.html', 'testing.html', 'plotting.html', 'measure.html', 'registry.html'], 'Internals')}
+          **dict.fromkeys(['core.html', 'testing.html', 'plotting.html', 'measure.html', 'residuals.html', 'registry.html'], 'Internals')}
 
 def group_of(page):
     "The sidebar group of `page` (a page name, `superspike.html`)."
