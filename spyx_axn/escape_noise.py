@@ -79,6 +79,10 @@ def _measured_distribution(who, act, lim=1e6):
     column = lambda xs: jnp.broadcast_to(jnp.reshape(xs, (-1,) + (1,) * len(shape)), (len(xs),) + shape)
     ends = jnp.array([-jnp.inf, -lim, lim, jnp.inf], jnp.float32)  # in float32, as every activation computes
     start, F_lo, F_hi, area = np.asarray(act.primitive(column(ends)), np.float64)
+    if np.isnan([start, area]).any():
+        s, a = _first(np.isnan(start) | np.isnan(area), start, area)
+        raise ValueError(f"{who}: the primitive of {act!r} is NaN at an end (F(-inf) = {s:g}, F(inf) = {a:g}), so F/F(inf) "
+                         f"is no probability; F must have finite limits at -inf and inf.")
     if not np.isfinite(area).all():
         raise ValueError(f"{who}: the surrogate of {act!r} has infinite area, so F/area is no probability; "
                          f"use a surrogate of finite area (sigmoid, erf, superspike, ...).")
@@ -143,5 +147,8 @@ class EscapeNoise(_OfProbability, Wrapper):
 
 def escape_noise(act:SpikeFunction, # a binary activation whose surrogate is non-negative with finite area
                 ) -> EscapeNoise:
-    "The escape-noise neuron of `act`: spikes drawn with probability $F(x)/\\int g$, gradient $g(x)/\\int g$."
+    """The escape-noise neuron of `act`: spikes drawn with probability $F(x)/\\int g$, gradient $g(x)/\\int g$.
+
+    The gradient is `act`'s divided by its area: 12.5 times `superspike(k=25)`'s (area 2/k = 0.08). Adam is not
+    affected by a constant scale; with plain gradient descent, multiply the learning rate that suits `act` by its area."""
     return EscapeNoise(act)

@@ -7,10 +7,12 @@ __all__ = ['randman', 'digits', 'split', 'init', 'forward', 'loss', 'accuracy', 
            'paired', 'holm']
 
 # %% ../nbs/60_training.ipynb #db87e2cf
+import inspect
 import numpy as np
 import jax
 import jax.numpy as jnp
 from typing import Any, NamedTuple
+from .core import SpikeFunction, Wrapper
 from .escape_noise import EscapeNoise
 from .diagnostics import diagnose, active_fraction
 from .adaptive import Width, Relaxed
@@ -124,12 +126,26 @@ def _diagnosed(params, x, y, act, key):
             active_fraction(forward(params, x, act, potentials=True)[2], act))
 
 # %% ../nbs/60_training.ipynb #15581d86
+def _is_factory(f) -> bool:
+    "Whether `f` is one of this package's factories (`superspike`, `escape_noise`, ...) rather than an activation."
+    from spyx_axn.registry import factories, _wrappers  # here: the registry imports every module, this one included
+    name = getattr(f, '__name__', None)
+    return inspect.isfunction(f) and (f is factories().get(name)
+                                      or name in _wrappers() and f.__module__.startswith('spyx_axn.'))
+
+def _activation(who, act):
+    "A clear `TypeError` where `act` is a factory: the training functions take the activation it makes."
+    if _is_factory(act):
+        raise TypeError(f"{who}: act must be an activation, such as spyx_axn.{act.__name__}(...), and got the factory "
+                        f"{act.__name__} itself; call it with its hyperparameters (sweep takes a factory, and varies k).")
+
 def train(act, data, key, n_classes:int=10, n_hidden:int=100, epochs:int=20, batch:int=64, lr:float=1e-2,
           noisy:bool=False, # `act(v, key)` is stochastic (an `escape_noise`): a fresh key every step, and for the test
           diagnostics:bool=False, # also return a `Record`: test accuracy and the diagnostics, before and after each epoch
           widths:bool=False, # `act` a `Width`: also return its hyperparameter at every step [steps]
          ):
     "Train the network with activation `act`, or a `Width` that moves one of its hyperparameters, on `data` = ((x, y), (x_test, y_test)); return the test accuracy."  # noqa: E501
+    _activation('train', act)
     width = act if isinstance(act, Width) or all(hasattr(act, a) for a in ('value', 'spiking', 'steered')) else None  # a page's own too
     if width is not None and (diagnostics or noisy):
         raise ValueError("train: a Width trains with its own activation at every step; diagnostics=True and noisy=True "
@@ -184,6 +200,7 @@ def train(act, data, key, n_classes:int=10, n_hidden:int=100, epochs:int=20, bat
 # %% ../nbs/60_training.ipynb #5825fe7f
 def compare(acts:list, data, seeds:int=3, **kw) -> np.ndarray:
     "Test accuracy [activation, seed]: every activation gets the same seeds, in one compiled program indexed by activation."
+    for a in acts: _activation('compare', a)
     keys = jax.random.split(jax.random.key(0), seeds)
     if any(isinstance(a, (EscapeNoise, Relaxed)) for a in acts):  # stochastic ones among them: every branch takes a key
         fns = [a if isinstance(a, (EscapeNoise, Relaxed)) else (lambda a: lambda v, key: a(v))(a) for a in acts]
@@ -194,6 +211,12 @@ def compare(acts:list, data, seeds:int=3, **kw) -> np.ndarray:
 
 def sweep(factory, ks, data, seeds:int=3, **kw) -> np.ndarray:
     "Test accuracy [k, seed] of `factory(k=k)` for each k: one program, vmapped over k and seeds."
+    if isinstance(factory, (SpikeFunction, Wrapper)) or not callable(factory):
+        raise TypeError(f"sweep: factory must be a function of k that returns an activation, such as spyx_axn.superspike, "
+                        f"and got {factory!r}; pass the factory itself, not an activation it made.")
+    if 'k' not in inspect.signature(factory).parameters:
+        raise TypeError(f"sweep: factory is called as factory(k=k), and {factory.__name__}{inspect.signature(factory)} "
+                        f"takes no k; wrap it, e.g. lambda k: {factory.__name__}(...).")
     keys = jax.random.split(jax.random.key(0), seeds)
     run = jax.jit(lambda ks, data, keys: jax.vmap(lambda k: jax.vmap(
         lambda key: train(factory(k=k), data, key, **kw))(keys))(ks))
