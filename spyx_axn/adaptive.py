@@ -14,15 +14,22 @@ import jax
 import jax.numpy as jnp
 from .core import SpikeFunction, Wrapper, heaviside, _is_traced, _as_input, _arguments, _cast, _half, _tangent
 from .surrogates.asymmetric import asymmetric
+from .measure import geometric
 from .escape_noise import _OfProbability, _probability, _per_area, _check_key
 
 # %% ../nbs/52_adaptive.ipynb #06f797ca
-def _far(prim, x, params):
-    """F(x)/F(L) in the compute dtype, x clipped to [-L, L] with L the square root of the largest float: the hyperparameters'
-    derivative of F(x)/A without evaluating a derivative at infinity, where 0 * inf gives NaN."""
+def _along(prim, x, params):
+    """d(F(x)/A)/d(each hyperparameter) in the compute dtype, elementwise: (dF(x) - F(x)/A dA)/A, with A = F(inf) as in the
+    forward pass. Each in forward mode with a unit tangent, so that a branch that `jnp.where` leaves out (0 * inf in it)
+    never reaches the result, in reverse mode either."""
     xc, pc = _cast(x, params)
-    far = float(np.sqrt(np.finfo(xc.dtype).max))
-    return prim(jnp.clip(xc, -far, far), **pc) / prim(jnp.full_like(xc, far), **pc)
+    pb = {n: jnp.broadcast_to(v, xc.shape) for n, v in pc.items()}
+    def along(n):
+        unit = {m: (jnp.ones_like if m == n else jnp.zeros_like)(v) for m, v in pb.items()}
+        F, dF = jax.jvp(lambda p: prim(xc, **p), (pb,), (unit,))
+        A, dA = jax.jvp(lambda p: prim(jnp.full_like(xc, jnp.inf), **p), (pb,), (unit,))
+        return jnp.broadcast_to((dF - F / A * dA) / A, xc.shape)
+    return {n: along(n) for n in pb}
 
 def _floats(hyperparameters):
     "The hyperparameters as floats (Python numbers as Python floats, as every activation passes them), so each has a tangent."
@@ -41,8 +48,8 @@ def _relax_jvp(prim, bwd, half, primals, tangents):
     dx, _, dparams = tangents
     # whatever the mask, the twin's derivative: g(x)/A along x, and d(F/A)/d(hyperparameters) along them
     along_x = _tangent(partial(_per_area, prim, bwd), x, jax.lax.stop_gradient(params), dx, half)
-    along_p = jax.jvp(partial(_far, prim, jax.lax.stop_gradient(x)), (params,), (dparams,))[1]
-    return _relax(prim, bwd, half, x, spike, params), along_x + along_p.astype(x.dtype)
+    along_p = sum(d * jnp.asarray(dparams[n], d.dtype) for n, d in _along(prim, jax.lax.stop_gradient(x), params).items())
+    return _relax(prim, bwd, half, x, spike, params), along_x + jnp.asarray(along_p).astype(x.dtype)
 
 _apply = jax.jit(_relax, static_argnums=(0, 1, 2))
 
@@ -94,6 +101,28 @@ class _Width(NamedTuple):
     learn: bool = False
     p: float = 0.2
     name: str = 'k'
+    sign: float = 1.
+
+def _share(factory, name, value, xs):
+    "The share of `xs` where `factory(**{name: value})`'s surrogate is above a tenth of its largest value on them."
+    g = np.asarray(factory(**{name: value}).surrogate(xs), np.float64)
+    return float(np.mean(g > g.max() / 10))
+
+def _direction(who, factory, name, start):
+    """+1 where a larger value of `name` narrows the window (sigmoid's k), -1 where it widens it (boxcar's width), measured
+    on potentials geometric from 1e-6 to 1e6 at `start` (or, traced, at the factory's default); else a clear ValueError."""
+    try: at = inspect.signature(factory).parameters[name].default if _is_traced(start) else start
+    except (KeyError, TypeError, ValueError): at = 1.  # a factory without a signature, or with **hyperparameters
+    at = float(at) if _is_number(at) and 0 < at < np.inf else 1.
+    with jax.ensure_compile_time_eval():
+        xs = jnp.asarray(geometric(1e6, 4001, tiny=1e-6))
+        now, larger = _share(factory, name, at, xs), _share(factory, name, 2 * at, xs)
+    if larger == now:
+        raise ValueError(f"{who}: steering moves {name} with the active fraction, and the window of "
+                         f"{getattr(factory, '__name__', factory)} does not change with {name} (the share of potentials "
+                         f"where g > max g / 10 is {now:.3g} at {name}={at:g} and at {name}={2 * at:g}); steer a "
+                         f"hyperparameter that widens or narrows the window.")
+    return 1. if larger < now else -1.
 
 class Width(_Width):
     "A hyperparameter that `train` moves: `factory(**{name: k})` with k fixed at `start`, annealed, steered or learned."
@@ -101,7 +130,7 @@ class Width(_Width):
                 start:float, # the value at the first step
                 end:float|None=None, # anneal: geometrically from start to end over training (Van den Berghe et al., 2025)
                 target:float|None=None, # steer: keep the hidden layer's active fraction at target (MPD-AGL's aim)
-                rate:float=0.5, # steer: log k moves by rate * (active fraction - target) per step
+                rate:float=0.5, # steer: log k moves by rate * (active fraction - target) per step, against the window's growth
                 learn:bool=False, # learn log k by gradient, through relaxed(factory(k), p) (ASGL)
                 p:float=0.2, # learn: relaxed's share of smooth units
                 name:str='k', # the hyperparameter moved
@@ -123,7 +152,8 @@ class Width(_Width):
                              f"target={target!r}, learn={learn!r}.")
         p = _unit(who, 'p', p)
         if learn and not _is_traced(start): relaxed(factory(**{name: start}), p)  # relaxed's refusals, now
-        return super().__new__(cls, factory, start, end, target, rate, learn, p, name)
+        sign = 1. if target is None else _direction(who, factory, name, start)
+        return super().__new__(cls, factory, start, end, target, rate, learn, p, name, sign)
 
     def value(self, log_k, t, steps):
         "k at step `t` of `steps` (from 1): annealed from `start` to `end`, else exp(log_k)."
@@ -139,8 +169,8 @@ class Width(_Width):
         return relaxed(self.spiking(k), self.p) if self.learn else self.spiking(k)
 
     def steered(self, log_k, active):
-        "log k after a step whose hidden layer had `active` share of units in the surrogate's window."
-        return log_k if self.target is None else log_k + self.rate * (active - self.target)
+        "log k after a step whose hidden layer had `active` share of units in the surrogate's window: toward the target."
+        return log_k if self.target is None else log_k + self.sign * self.rate * (active - self.target)
 
 # %% ../nbs/52_adaptive.ipynb #0ae35abe
 def window(u:jax.Array, # one layer's membrane potential minus threshold, [steps, ...], from one minibatch

@@ -306,7 +306,10 @@ def _ramp(x):
 def _symmetric_primitive(lower, x, area):
     r"$F(x)$ of a symmetric surrogate from its lower tail $L(x) = \int_{-\infty}^x g$, $x \le 0$: $L(x)$, or $\int g - L(-x)$ above 0."
     below = x <= 0
-    return jnp.where(below, lower(jnp.where(below, x, 0)), area - lower(jnp.where(below, 0, -x)))
+    t = jnp.where(below, x, -x)
+    far = t == -jnp.inf  # x = -inf or inf: F is 0 or the area, whose derivatives L(-inf) would give as 0 * inf = NaN
+    tail = jnp.where(far, 0, lower(jnp.where(far, 0, t)))
+    return jnp.where(below, tail, area - tail)
 
 # %% ../nbs/00_core.ipynb #3665e7f2
 def _accepts(name, bwd, hyperparameters, arg='bwd'):

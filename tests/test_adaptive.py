@@ -61,8 +61,8 @@ def test_every_dtype_is_kept_and_no_gradient_is_nan(name):
 
 @pytest.mark.parametrize('name', sweep([n for n in ACCEPTED if FACTORIES[n]]))
 def test_hyperparameter_derivative_is_that_of_f_over_a(name):
-    """d(F/A)/d(hyperparameter), with the area's derivative taken at L = sqrt(float max), against central differences of
-    F/A computed with the area at infinity, in float64: the claim on the page, for every accepted activation."""
+    """d(F/A)/d(hyperparameter), with the area and its derivative those of F(inf), against central differences of F/A in
+    float64: the claim on the page, for every accepted activation."""
     xs = np.concatenate([np.linspace(-3, 3, 25) + 0.0123, [40.0123, -39.9877]])  # off every corner of a piecewise g
     with _enable_x64(True):
         x = jnp.asarray(xs, jnp.float64)
@@ -78,6 +78,33 @@ def test_hyperparameter_derivative_is_that_of_f_over_a(name):
             np.testing.assert_allclose(ours, jax.jacrev(lambda t: relax(h, t))(jnp.float64(v)), rtol=0, atol=1e-13 * scale)
             # the difference's own error: truncation (s^2) and rounding (float64 eps / s, about 1e-10)
             np.testing.assert_allclose(ours, fd, rtol=0, atol=1e-6 * scale + 1e-9, err_msg=f"{name}.{h}")
+
+@pytest.mark.parametrize('dt', ['float32', 'float64'])
+def test_hyperparameter_derivative_with_tails_too_heavy_for_any_finite_stand_in(dt):
+    """q_pseudospike near alpha = 1, whose F at 1e19 is still percents short of its area: d(F/A)/d(alpha) against the
+    closed form, sigma = u^(1 - alpha)/2 below 0 with u = 1 + 2|x|/(alpha - 1), and 1 minus its mirror above."""
+    xs = np.array([-40., -1., -0.1, 0.3, 2., 1e4])
+    with _enable_x64(dt == 'float64'):
+        for alpha in (1.01, 1.0625, 1.1):
+            a, x = float(np.asarray(alpha, dt)), np.asarray(xs, dt).astype(np.float64)  # the values the dtype holds
+            u = 1 + 2 * np.abs(x) / (a - 1)
+            tail = u ** (1 - a) / 2
+            exact = np.sign(-x) * tail * (2 * np.abs(x) / ((a - 1) * u) - np.log(u))
+            f = lambda t: relaxed(axn.q_pseudospike(alpha=t), p=1.)(jnp.asarray(xs, dt), KEY)
+            for ours in (jax.jacfwd(f)(jnp.asarray(alpha, dt)), jax.jacrev(f)(jnp.asarray(alpha, dt))):
+                assert ours.dtype == dt
+                np.testing.assert_allclose(np.asarray(ours, np.float64), exact, rtol=0,
+                                           atol=16 * float(jnp.finfo(dt).eps) * np.abs(exact).max(), err_msg=f"alpha={alpha}")
+
+def test_steering_moves_a_slope_and_a_width_toward_the_target():
+    """The steering direction is the activation's: sigmoid's k (larger narrows the window) and asymmetric's width (larger
+    widens it) both settle at the target share of active units, on fixed potentials."""
+    from spyx_axn.diagnostics import active_fraction
+    v = jax.random.normal(KEY, (1, 1000))
+    for w in (Width(axn.sigmoid, 4., target=0.2), Width(axn.asymmetric, 2., target=0.2, name='width')):
+        share = lambda log_k: active_fraction(v, w.spiking(jnp.exp(log_k))).active.mean()
+        log_k = jax.lax.fori_loop(0, 100, lambda t, log_k: w.steered(log_k, share(log_k)), jnp.log(w.start))
+        assert abs(float(share(log_k)) - 0.2) <= 0.01, (w, float(jnp.exp(log_k)), float(share(log_k)))
 
 @settings(max_examples=5 * EXAMPLES, deadline=None)  # deep (make test-all): 50
 @given(hnp.arrays(np.float32, 24, elements=st.floats(-1e4, 1e4, width=32)),  # one shape: one compilation per (p, k) kind
