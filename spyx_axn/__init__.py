@@ -9,7 +9,8 @@ from .escape_noise import escape_noise
 from .signed import signed
 from . import diagnostics  # noqa: F401 (twin, a function of an activation, joins the registry)
 from .adaptive import relaxed
+from .keys import keyed, using_key, with_keys
 from .registry import available, get, config, describe
 
 __all__ = ['Activation', 'SpikeFunction', 'heaviside', 'custom', 'residuals', *_factories(),
-           'multilevel', 'escape_noise', 'signed', 'relaxed', 'available', 'get', 'config', 'describe']
+           'multilevel', 'escape_noise', 'signed', 'relaxed', 'keyed', 'using_key', 'with_keys', 'available', 'get', 'config', 'describe']
