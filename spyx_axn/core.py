@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['Activation', 'positive', 'non_negative', 'real', 'heaviside', 'Domain', 'domains', 'residuals', 'SpikeFunction',
-           'custom', 'Wrapper', 'domain_errors']
+           'custom', 'Wrapper']
 
 # %% ../nbs/00_core.ipynb #2b20d498
 import contextlib, contextvars, inspect, types
@@ -13,7 +13,6 @@ from typing import Callable
 import numpy as np
 import jax
 import jax.numpy as jnp
-from jax.experimental import checkify
 from ._residuals import closes_over_tracers as _closes_over_tracers, tangent as _tangent
 
 # %% ../nbs/00_core.ipynb #85d3f96e
@@ -93,11 +92,6 @@ class Domain:
         "Elementwise, whether the numbers `a` are in the domain: finite, and above (or at) the bound."
         return ((a >= self.low) if self.closed else (a > self.low)) & np.isfinite(a)
 
-    def holds_traced(self, v:jax.Array) -> jax.Array:
-        "Elementwise, as `holds`, for a JAX array of floats in the dtype computed with (subnormals read as 0, as it flushes them)."
-        v = jnp.where(jnp.abs(v) < jnp.finfo(v.dtype).tiny, 0, v)
-        return ((v >= self.low) if self.closed else (v > self.low)) & jnp.isfinite(v)
-
     def __contains__(self, value) -> bool:
         "Whether every element of the concrete `value` is in the domain, as float64 holds it and as float32 does."
         if self.low is None: return True
@@ -144,10 +138,7 @@ def domains(**declared:Domain): # each hyperparameter of the factory, and its do
             try: call = sig.bind(*args, **kwargs)
             except TypeError: return factory(*args, **kwargs)  # Python's own message for a wrong call
             call.apply_defaults()
-            values = {n: declared[n].check(factory.__name__, n, v) for n, v in call.arguments.items()}
-            act = factory(**values)
-            traced = tuple((n, d) for n, d in declared.items() if _is_traced(values[n]) and d.low is not None)
-            return _guard(act, factory.__name__, traced) if traced and isinstance(act, SpikeFunction) else act
+            return factory(**{n: declared[n].check(factory.__name__, n, v) for n, v in call.arguments.items()})
         checked.domains = declared
         return checked
     return decorate
@@ -387,37 +378,3 @@ class _Derived:
     def __init__(self, f, p): self.f, self.p = f, p
     def __eq__(self, other): return type(other) is type(self) and (self.f, self.p) == (other.f, other.p)
     def __hash__(self): return hash((type(self), self.f, self.p))
-
-# %% ../nbs/00_core.ipynb #c251e537
-class _Guarded(_Derived):
-    "`f`, a surrogate or primitive, times NaN wherever a traced hyperparameter is outside its domain; under `checkify`, an error."
-    def __call__(self, x, **hyperparameters):
-        fn, declared = self.p
-        ok, total = True, 0.
-        for n, d in declared:
-            v = hyperparameters[n]
-            inside = d.holds_traced(v)
-            checkify.debug_check(jnp.all(inside), f"{fn}: {n} must be {d.rule} and finite, got {n}={{}}.", v)
-            ok, total = ok & inside, total + v
-        poison = total * jnp.where(ok, 0., jnp.nan)  # where not ok, NaN, and so is its derivative with respect to each v
-        y = self.f(x, **hyperparameters)
-        return jnp.where(ok, y, y * poison)  # where not ok, the value and every derivative through it are NaN
-
-def _guard(act, fn, declared):
-    "`act` with its surrogate and primitive guarded by the domains `declared` of its traced hyperparameters."
-    act.bwd = _Guarded(act.bwd, (fn, declared))
-    if act.prim is not None: act.prim = _Guarded(act.prim, (fn, declared))
-    return act
-
-# %% ../nbs/00_core.ipynb #897f1f81
-def domain_errors(f:Callable, # a function that builds activations from traced hyperparameters, jitted or not
-                 ) -> Callable:
-    """`f`, raising `checkify.JaxRuntimeError` (a `ValueError`) that names the hyperparameter, its rule and its value
-    where a traced one is outside its domain, instead of returning NaN: `jax.experimental.checkify` around `f`."""
-    checked = checkify.checkify(f, errors=checkify.user_checks)
-    @wraps(f)
-    def run(*args, **kwargs):
-        err, out = checked(*args, **kwargs)
-        err.throw()
-        return out
-    return run
