@@ -69,8 +69,14 @@ def _real_dtype(value):
     return dt if jnp.issubdtype(dt, jnp.floating) or jnp.issubdtype(dt, jnp.integer) else None
 
 # %% ../nbs/00_core.ipynb #c0d0a001
+def _float32(value) -> np.ndarray:
+    "`value` as float32 computes with it: rounded, overflowing to ±inf, and flushed to 0 below the least normal number."
+    with np.errstate(over='ignore'): a = np.asarray(value).astype(np.float32)
+    return np.where(np.abs(a) < np.finfo(np.float32).tiny, np.float32(0), a)
+
 class Domain:
-    "The values a hyperparameter may take: finite real numbers above `low`, or at least `low` where `closed`."
+    """The values a hyperparameter may take: finite real numbers above `low`, or at least `low` where `closed`, in float64
+    and in float32 (a value float32 flushes to 0 or rounds to infinity is refused)."""
     def __init__(self, low:float|None=None, # the lower bound; None: any real number, not necessarily finite
                  closed:bool=False): # whether `low` itself is in the domain
         self.low, self.closed = low, closed
@@ -82,11 +88,14 @@ class Domain:
         if self.low == 0: return "non-negative" if self.closed else "positive"
         return f"at least {self.low:g}" if self.closed else f"greater than {self.low:g}"
 
+    def holds(self, a:np.ndarray) -> np.ndarray:
+        "Elementwise, whether the numbers `a` are in the domain: finite, and above (or at) the bound."
+        return ((a >= self.low) if self.closed else (a > self.low)) & np.isfinite(a)
+
     def __contains__(self, value) -> bool:
-        "Whether every element of the concrete `value` is in the domain."
+        "Whether every element of the concrete `value` is in the domain, as float64 holds it and as float32 does."
         if self.low is None: return True
-        a = np.asarray(value).astype(np.float64)
-        return bool(np.all(((a >= self.low) if self.closed else (a > self.low)) & np.isfinite(a)))
+        return bool(np.all(self.holds(np.asarray(value).astype(np.float64))) and np.all(self.holds(_float32(value))))
 
     def check(self, fn:str, # the factory, named in the message
               name:str, # the hyperparameter
@@ -97,7 +106,9 @@ class Domain:
                    else f"{name}={value!r} of type {type(value).__name__}")
             raise TypeError(f"{fn}: {name} must be a real number or an array of real numbers, got {got}.")
         if _is_traced(value) or value in self: return value
-        raise ValueError(f"{fn}: {name} must be {self.rule} and finite, got {name}={value!r}.")
+        why = '' if not np.all(self.holds(np.asarray(value).astype(np.float64))) else (  # in, but not as float32 holds it
+            f", which float32, the least precision an activation computes in, holds as {_float32(value).tolist()!r}")
+        raise ValueError(f"{fn}: {name} must be {self.rule} and finite, got {name}={value!r}{why}.")
 
     def scaled(self, value:float, factor:float) -> float:
         "`factor` times as far from the lower bound (from 0 where there is none) as `value`: a sweep's or a slider's value."

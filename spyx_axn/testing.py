@@ -49,10 +49,14 @@ def check_peak_area(act:SpikeFunction, # the activation under test
                     rtol:float=1e-3, # tolerance of the numerical integral
                     support:tuple[float, float]|None=None, # the stated support; None: not checked
                    ):
-    r"Assert the stated peak $g(0)$, area $\int g$, support and symmetry of `act`'s surrogate, as `describe` measures them."
+    r"Assert the stated peak $g(0)$, area $\int g$, support and symmetry of `act`'s surrogate, as `describe` measures, and $F(+\infty)$."
     d = describe(act)
     np.testing.assert_allclose(d['peak'], peak, rtol=1e-6, err_msg=f"peak of {act!r}")
     if area_ is not None: np.testing.assert_allclose(d['area'], area_, rtol=rtol, err_msg=f"area of {act!r}")
+    if area_ is not None and np.isfinite(area_) and act.prim is not None:  # the stated area is exact: F(+inf) is held to it
+        hi, ulp = float(act.primitive(jnp.float32(np.inf))), float(np.spacing(np.float32(abs(area_))))
+        assert abs(hi - area_) <= 2 * ulp, \
+            f"{act!r}: F(+inf) = {hi:.9g}, not the stated area {area_:.9g} to 2 float32 ulps ({2 * ulp:.3g})"
     if support is not None: np.testing.assert_allclose(d['support'], support, rtol=1e-6, err_msg=f"support of {act!r}")
     if symmetric:
         xs = grid()

@@ -20,11 +20,11 @@ def _circ(x, k):
     return r * r * r
 
 def _circ_primitive(x, k):
-    r"$(1 + kx/\sqrt{1+(kx)^2})/k$, below 0 as $1/(k s (s+|kx|))$ with $s = \sqrt{1+(kx)^2}$"
+    r"$(1 + kx/\sqrt{1+(kx)^2})/k$, below 0 as $(1/k)(1/s)(1/(s+|kx|))$ with $s = \sqrt{1+(kx)^2}$"
     def lower(x):
         u = jnp.minimum(-k * x, 1e30)  # beyond, g and L are 0 in float32; an infinite u would make F' NaN
         s = jnp.hypot(1, u)
-        return 1 / (k * s * (s + u))
+        return (1 / k) * (1 / s) * (1 / (s + u))  # no product that overflows or underflows: F' finite for every k
     return _symmetric_primitive(lower, x, 2 / k)
 
 # %% ../../nbs/34_circ.ipynb #f9f403ab

@@ -6,6 +6,7 @@
 __all__ = ['dspike']
 
 # %% ../../nbs/27_dspike.ipynb #386ca1bd
+import math
 import jax
 import jax.numpy as jnp
 from ..core import SpikeFunction, custom, domains, positive, _symmetric_primitive
@@ -28,14 +29,47 @@ def _dspike_exponential(x, b):
     r"$F_b(x)$ for $-1/2 \le x \le 0$: $s(2bx)\,\mathrm{expm1}(-b(2x+1))/\mathrm{expm1}(-b)$, every exponent $\le 0$"
     return jax.nn.sigmoid(b * (2 * x)) * (jnp.expm1(-b * (2 * x + 1)) / jnp.expm1(-b))
 
+_STABLE_BELOW = 2.  # b below which dF/db is b S / (2 cosh^2(bx) shc^2(b/2)), S a series of terms of one sign
+
+def _shc(h):
+    r"$\sinh(h)/h$ for $0 \le h < 1$: its series to $h^{18}$, each term positive"
+    a, out = h * h, 1 / 2432902008176640000  # 1/19!
+    for n in range(8, -1, -1): out = out * a + 1 / math.factorial(2 * n + 1)
+    return out
+
+def _dspike_db(x, b):
+    r"$\partial F_b/\partial b$ for $-1/2 \le x \le 0$, $b < 2$: $-b\,S/(2\cosh^2(bx)\,\mathrm{shc}^2(b/2))$, $S$ of terms of one sign"
+    t, a = -2 * x, b * b  # S(t) = (t sinh b - sinh(tb)) / b^3 = t (1 - t^2) sum_n a^(n-1) (1 + t^2 + ... + t^(2n-2)) / (2n+1)!
+    y = t * t
+    P = [1.]  # P[n-1] = 1 + y + ... + y^(n-1)
+    for _ in range(11): P.append(1 + y * P[-1])
+    total = 0.
+    for n in range(12, 0, -1): total = total * a + P[n - 1] * (1 / math.factorial(2 * n + 1))
+    S = t * ((1 - t) * (1 + t)) * total
+    c = jnp.cosh(b * x) * _shc(b / 2)
+    return -b * S * (1 / (2 * c * c))
+
+@jax.custom_jvp
+def _dspike_lower(x, b):
+    "F_b(x) for -1/2 <= x <= 0, from each branch where it is finite"
+    series = b < _SERIES_BELOW
+    return jnp.where(series, _dspike_series(x, jnp.where(series, b, 0.)), _dspike_exponential(x, jnp.where(series, _SERIES_BELOW, b)))
+
+@_dspike_lower.defjvp
+def _dspike_lower_jvp(primals, tangents):
+    "F' = g_b; dF/db from `_dspike_db` below b = 2, where either branch's derivative loses it to cancellation, else the exponential's"
+    (x, b), (dx, db) = primals, tangents
+    small = b < _STABLE_BELOW
+    large_b = jnp.where(small, _STABLE_BELOW, b)
+    _, exponential_db = jax.jvp(lambda b: _dspike_exponential(x, b), (large_b,), (jnp.ones_like(large_b),))
+    dFdb = jnp.where(small, _dspike_db(x, jnp.where(small, b, 1.)), exponential_db)
+    return _dspike_lower(x, b), _dspike(x, b) * dx + dFdb * db
+
 def _dspike_primitive(x, b):
     r"$\sinh(b(x + 1/2))/(2\sinh(b/2)\cosh(bx))$ on the window, 0 below and 1 above"
-    def lower(x):  # x <= 0; each branch evaluated where it is finite, so that neither gradient has a NaN
-        inside, series = x >= -0.5, b < _SERIES_BELOW
-        x = jnp.where(inside, x, -0.5)
-        F = jnp.where(series, _dspike_series(x, jnp.where(series, b, 0.)),
-                      _dspike_exponential(x, jnp.where(series, _SERIES_BELOW, b)))
-        return jnp.where(inside, F, 0)
+    def lower(x):  # x <= 0; F and its derivatives evaluated where they are finite, so that no gradient has a NaN
+        inside = x >= -0.5
+        return jnp.where(inside, _dspike_lower(jnp.where(inside, x, -0.5), b), 0)
     return _symmetric_primitive(lower, x, 1.)
 
 # %% ../../nbs/27_dspike.ipynb #3178217c
