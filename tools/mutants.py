@@ -8,7 +8,7 @@ package is the one imported.
 
     python tools/mutants.py [--only NAME ...] [--tree .] [--python .venv/bin/python] [--timeout 1800]
 """
-import argparse, json, shutil, subprocess, sys, tempfile, time
+import argparse, json, os, shutil, signal, subprocess, sys, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +57,13 @@ def copy_tree(src: Path, dst: Path):
     if (src / '.cache' / 'jax').is_dir(): shutil.copytree(src / '.cache' / 'jax', dst / '.cache' / 'jax')
 
 def run(cmd, cwd, timeout=None):
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    """`cmd` in a process group of its own, its output captured; the whole group (pytest's workers, the browser) is
+    killed if it runs past `timeout` or this run is interrupted."""
+    p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try: out, _ = p.communicate(timeout=timeout)
+    except BaseException:
+        os.killpg(p.pid, signal.SIGKILL); p.wait(); raise
+    return subprocess.CompletedProcess(cmd, p.returncode, out, '')
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
@@ -67,7 +73,9 @@ def main():
     p.add_argument('--tree', default=str(ROOT), help='the working tree to copy (this one by default)')
     p.add_argument('--timeout', type=float, default=1800, help='seconds each run of the tests may take')
     a = p.parse_args()
-    todo = [m for m in MUTANTS if not a.only or m[0] in a.only]
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # terminated: clean up as when interrupted
+    todo = [m for m in MUTANTS if m[0] in a.only] if a.only else MUTANTS
+    todo = sorted(todo, key=lambda m: a.only.index(m[0])) if a.only else todo  # in the order given
     py = Path(a.python); nbdev_export = py.parent / 'nbdev_export'
     where = Path(tempfile.mkdtemp(prefix='spyx_axn_mutants_'))
     results = []
