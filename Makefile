@@ -13,13 +13,17 @@ PEERS := .venv-peers
 NEWEST := .venv-newest
 # cffconvert, which validates CITATION.cff, in an environment of its own (requirements-cff.txt says why).
 CFF := .venv-cff
-# The test files whose results the strict flags (x64, strict dtype and rank promotion) can change.
-STRICT_TESTS := tests/test_activations.py tests/test_properties.py tests/test_misuse.py tests/test_registry.py \
-	tests/test_diagnostics.py tests/test_residuals.py tests/test_adaptive.py \
-	tests/test_training.py tests/test_devices.py tests/test_strict.py
+# The strict session: the tests that only x64 can change (tests/test_strict.py says which, and why).
+STRICT_TESTS := tests/test_strict.py tests/test_misuse.py
+# The files the lowest and the newest JAX run: the contract at other hyperparameters, misuse, the registry, what the
+# backward pass keeps (it reads jaxprs, whose form changes between JAX versions), and the adaptive widths.
+VERSION_TESTS := tests/test_activations.py tests/test_misuse.py tests/test_registry.py tests/test_residuals.py \
+	tests/test_adaptive.py
+# The stages of `make test-all`, in order; each one's wall time is printed at the end.
+STAGES := test-slow test-strict test-floor test-newest test-peers check-citation lint
 
-.PHONY: docs serve test test-all test-strict test-floor test-peers test-newest test-thorough lab export outputs clean-nbs sync-check \
-	dist check-citation
+.PHONY: docs serve test test-all test-slow test-strict lint test-floor test-peers test-newest test-thorough lab export outputs clean-nbs sync-check \
+	dist check-citation mutants
 
 # A virtual environment in $(1), made from the requirements file $(2), with the package installed from the working tree.
 # $(3), if given, is the Python to make it with; python3 otherwise.
@@ -52,34 +56,41 @@ docs: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(PY) -m pytest
 
-# Everything, at XLA's default settings (`--all`): the fast tier with the tests marked slow (training, slow notebook
-# cells, the sweeps around every activation, multi-device, x64, the wheel installed with its dependencies) and ten
-# times the property examples, then the strict session, the contract tests on the lowest supported JAX and on the newest
-# JAX with the newest Python, the peers, and CITATION.cff's validation.
+# Everything, one stage after another (STAGES): the fast tier with the tests marked slow, at XLA's default settings
+# (test-slow; it builds the site and checks that exporting and cleaning change nothing, as `make docs` and
+# `make sync-check` would), the strict session, the contract tests on the lowest supported JAX and on the newest JAX with
+# the newest Python, the peers, CITATION.cff's validation and ruff. It stops at the first stage that fails, and ends by
+# printing each stage's wall time.
 test-all: $(VENV)/.installed
+	@rm -f .stage-times; status=0; for stage in $(STAGES); do start=$$(date +%s); \
+		$(MAKE) --no-print-directory $$stage || status=$$?; \
+		echo "$$stage $$(( $$(date +%s) - start )) s$$( [ $$status = 0 ] || echo ' (failed)')" >> .stage-times; \
+		[ $$status = 0 ] || break; done; \
+	echo "wall time of each stage:"; cat .stage-times; rm -f .stage-times; exit $$status
+
+# The fast tier with the tests marked slow (training, slow notebook cells, the sweeps around every activation,
+# multi-device, the wheel installed with its dependencies), compiled at XLA's default settings (`--all`), with ten
+# times the property examples.
+test-slow: $(VENV)/.installed
 	HYPOTHESIS_PROFILE=deep $(PY) -m pytest --all
-	$(MAKE) test-strict
-	$(MAKE) test-floor
-	$(MAKE) test-newest
-	$(MAKE) test-peers
-	$(MAKE) check-citation
 
-# The tests that compute with JAX again, with every JAX safety flag on (see tests/test_strict.py).
+# The tests whose results x64 can change, with every JAX safety flag on (see tests/test_strict.py); strict dtype and
+# rank promotion are on in every test run (tests/conftest.py).
 test-strict: $(VENV)/.installed
-	SPYX_AXN_STRICT=1 HYPOTHESIS_PROFILE=deep $(PY) -m pytest --all -p no:cacheprovider $(STRICT_TESTS)
+	SPYX_AXN_STRICT=1 $(PY) -m pytest -p no:cacheprovider $(STRICT_TESTS)
 
-# The contract, misuse and registry tests on the lowest JAX that settings.ini allows.
+# The contract, misuse, registry, residuals and adaptive tests (VERSION_TESTS) on the lowest JAX that settings.ini
+# allows, at XLA's default settings (`--all`: the fast tier's XLA flags are the pinned jaxlib's), without the tests
+# marked slow.
 $(FLOOR)/.installed: requirements-floor.txt
 	$(call venv,$(FLOOR),requirements-floor.txt)
 
 test-floor: $(FLOOR)/.installed
-	$(FLOOR)/bin/python -m pytest --all -p no:cacheprovider tests/test_activations.py tests/test_misuse.py tests/test_registry.py \
-		tests/test_residuals.py tests/test_adaptive.py
+	$(FLOOR)/bin/python -m pytest --all -m 'not slow' -p no:cacheprovider $(VERSION_TESTS)
 
-# The contract, misuse and registry tests on the newest JAX and the newest Python >= 3.12 found on PATH or under pyenv's
-# root; it fails, saying so, where there is none. The environment is made anew when requirements-newest.txt changes
-# (delete .venv-newest to take a newer Python or JAX). Measured on 2 cores shared with other test runs, with Python
-# 3.13.0 and JAX 0.12.0.1: 63 s to make the environment, 627 s to run its 614 tests.
+# The same tests on the newest JAX and the newest Python >= 3.12 found on PATH or under pyenv's root; it fails, saying
+# so, where there is none. The environment is made anew when requirements-newest.txt changes (delete .venv-newest to
+# take a newer Python or JAX).
 $(NEWEST)/.installed: requirements-newest.txt
 	python3 tools/newest_python.py 3.12 >/dev/null
 	rm -rf $(NEWEST)
@@ -88,7 +99,7 @@ $(NEWEST)/.installed: requirements-newest.txt
 test-newest: $(NEWEST)/.installed
 	@python3 tools/newest_python.py 3.12 >/dev/null
 	@$(NEWEST)/bin/python -c 'import sys, jax; print("test-newest: Python", sys.version.split()[0], "JAX", jax.__version__)'
-	$(NEWEST)/bin/python -m pytest --all -p no:cacheprovider tests/test_activations.py tests/test_misuse.py tests/test_registry.py
+	$(NEWEST)/bin/python -m pytest --all -m 'not slow' -p no:cacheprovider $(VERSION_TESTS)
 
 # The peers tier: the translation page's rows run against the peers' own functions, and the conformance page, which
 # runs this package's contract on them (the cells flagged `#| peers`, which the other tiers leave out).
@@ -139,11 +150,17 @@ outputs: $(VENV)/.installed $(PEERS)/.installed
 	$(BIN)/nbdev_export
 	$(PY) tools/readme.py
 
-# Fail if ruff finds an unused import or an overlong line (pyproject.toml), or if exporting or cleaning the notebooks
-# would change a committed file.
-sync-check: $(VENV)/.installed
+# Fail if ruff finds an unused import or an overlong line (pyproject.toml).
+lint: $(VENV)/.installed
 	$(BIN)/ruff check spyx_axn tests tools benchmarks nbs
+
+# Fail if ruff does, or if exporting or cleaning the notebooks would change a committed file.
+sync-check: lint
 	$(BIN)/nbdev_export
 	$(BIN)/nbdev_clean
 	$(PY) tools/readme.py --check
 	@test -z "$$(git status --porcelain)" || { git status --porcelain; echo "exporting or cleaning the notebooks changed the files above"; exit 1; }
+
+# Plant defects in the notebooks one at a time and require `make test` to fail on each (tools/mutants.py).
+mutants: $(VENV)/.installed
+	$(PY) tools/mutants.py

@@ -1,11 +1,12 @@
 """Hooks and settings for every test file: the two tiers, the fast tier's compiler settings, a JAX compilation cache,
 the grouping of each activation's tests on one xdist worker, garbage collection in the workers, the hypothesis
-profiles, and the strict session (SPYX_AXN_STRICT=1). What the test files share is in helpers.py.
+profiles, strict dtype and rank promotion, and the strict session (SPYX_AXN_STRICT=1). What the test files share is
+in helpers.py. Which test holds which guarantee, and in which tier: tests/README.md.
 
 Tiers: tests marked `slow` (training runs, the notebooks' `#| slow` cells, the sweeps around every activation, the
-multi-device run, float64 under x64, the wheel installed with its dependencies) are left out unless pytest is given
-`--all`, which also compiles at XLA's default settings; `make test` runs the rest, `make test-all` everything, the
-strict session and the lowest supported JAX too."""
+multi-device run, the wheel installed with its dependencies) are left out unless pytest is given `--all`, which also
+compiles at XLA's default settings; `make test` runs the rest, `make test-all` everything, then the strict session
+(x64), the lowest and the newest supported JAX, and the peers."""
 import gc, os
 import pytest
 from hypothesis import HealthCheck, settings
@@ -31,9 +32,8 @@ def pytest_addoption(parser):
 # CPU) against 124 and 100 s shared (153 and 149 s of CPU): each write lists the whole folder and reads every entry's
 # access time, which grows with the folder. From a full cache, 48 and 55 s against 46 and 46 s: a worker reads back
 # only what it compiled itself, and a group does not always go to the same worker twice, so a folder per worker
-# compiles again what the other worker compiled last time (82 to 525 programs here) until both have seen it. The whole
-# fast tier took 184 s from an empty cache, 162 s the next time, then 142 and 138 s, once each worker's folder held
-# about 1800 of its 1844 programs.
+# compiles again what the other worker compiled last time until both have seen it. (Measured when the package had
+# seven pages; the comparison, not the seconds, is what holds.)
 # JAX keys each entry by the program, its flags, the backend and the JAX version, so a stale entry is never used.
 # A folder set in JAX_COMPILATION_CACHE_DIR is used as set, by every worker.
 os.environ.setdefault('JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS', '0')
@@ -42,14 +42,14 @@ os.environ.setdefault('JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES', '0')
 # The fast tier compiles with XLA's classic CPU loop emitters rather than its newer fusion emitters, and without LLVM's
 # optimisation. Compiling is most of what the tests spend their time on (thousands of small programs, each run a few
 # times): the classic emitters compile them in about half the time, and LLVM at -O0 takes a third off what is left
-# (a fresh clone's first `make test` on 2 cores: 174 s against 198 s). Neither changes what XLA computes, only how
+# (when measured, a fresh clone's first `make test` on 2 cores: 174 s against 198 s). Neither changes what XLA computes, only how
 # fast the emitted code runs; the one check that told them apart (s2nn's second derivative at k = 1e30 was NaN at -O0
 # and infinite at -O2) showed a derivative that relied on the optimiser to avoid inf - inf, and s2nn now computes its
 # bump so that it never meets one. `--all` (make test-all) runs every test again at XLA's defaults, as users run them,
 # so a result that depended on these settings would still be caught there. The flags are the pinned jaxlib's
 # (requirements-dev.txt); a jaxlib that does not know one stops at its first computation ("Unknown flag in
-# XLA_FLAGS"). The only other jaxlib the tests run on, the lowest supported (make test-floor), always runs them with
-# `--all`, as the strict session does, so it never gets them.
+# XLA_FLAGS"). The other jaxlibs the tests run on, the lowest supported and the newest (make test-floor, make
+# test-newest), always run them with `--all` (and `-m 'not slow'`), so they never get them.
 QUICK_XLA = '--xla_cpu_use_fusion_emitters=false --xla_backend_optimization_level=0'
 
 def runs_tests(config):
@@ -126,6 +126,17 @@ def group_by_activation(items):
         if group[id(i)] and is_page(i): first.setdefault(group[id(i)], order[id(i)])
     # a group's items together, in collection order, at the place of its first page; everything else keeps its place
     items.sort(key=lambda i: (first.get(group[id(i)], order[id(i)]), not is_page(i), order[id(i)]))
+
+# Strict dtype and rank promotion in every test but the pages': a Python scalar takes the input's dtype, a jnp constant
+# that would promote it (or an array broadcast by rank) raises where it is made. The pages run as users run them, in
+# JAX's default mode. x64, which is process-wide and changes what the tests compute, is the strict session's alone.
+PAGES = ('tests/test_notebooks.py',)
+
+@pytest.fixture(autouse=True)
+def strict_promotion(request):
+    if request.node.nodeid.startswith(PAGES): yield; return
+    import jax
+    with jax.numpy_dtype_promotion('strict'), jax.numpy_rank_promotion('raise'): yield
 
 def pytest_sessionfinish(session, exitstatus):
     "In the strict session nothing may be skipped: a check skipped there is a check never made under the flags."

@@ -43,7 +43,7 @@ def __getattr__(name):
 # default, `make test`) 1, `deep` (`make test-all`) 10, `thorough` (`make test-thorough`) 20.
 EXAMPLES = {'deep': 10, 'thorough': 20}.get(os.environ.get('HYPOTHESIS_PROFILE'), 1)
 
-# The strict session (SPYX_AXN_STRICT=1, `make test-strict`): the whole contract again with every JAX safety flag on.
+# The strict session (SPYX_AXN_STRICT=1, `make test-strict`): x64 with every other JAX safety flag on (tests/test_strict.py).
 # The flags are process-wide: conftest.py sets them in each process that runs tests, before any test file is imported,
 # and a subprocess that computes with JAX sets them itself (tests/test_devices.py).
 STRICT = os.environ.get('SPYX_AXN_STRICT') == '1'

@@ -8,7 +8,7 @@ import spyx_axn as axn
 from spyx_axn.testing import check_activation, check_primitive, extremes, grad, grid, _check_integrals
 from spyx_axn.measure import minimum
 from fastcore.docments import docments
-from helpers import FACTORIES, HYPER, run_python
+from helpers import FACTORIES, HYPER
 
 def domain(factory, name):
     "The domain the factory declares for its hyperparameter `name`."
@@ -141,24 +141,6 @@ def test_a_loss_of_spikes_does_not_move_any_hyperparameter():
             assert jax.grad(loss)(v, x) == 0, (factory, name)
             assert jax.jvp(lambda v: loss(v, x), (v,), (jnp.float32(1.),))[1] == 0, (factory, name)
             assert jnp.any(jax.grad(loss, argnums=1)(v, x) != 0), (factory, name)
-
-@pytest.mark.slow
-def test_float64_under_x64():
-    "The whole contract again with jax_enable_x64, where float64 is one of the dtypes checked."
-    out = run_python("""
-import jax
-jax.config.update('jax_enable_x64', True)
-import jax.numpy as jnp, numpy as np, spyx_axn as axn
-from spyx_axn.testing import check_activation, check_formula, grad
-for name in ['custom'] + axn.available():
-    check_activation(getattr(axn, name)())
-x = jnp.linspace(-3, 3, 601)
-assert grad(axn.superspike(), x).dtype == jnp.float64
-np.testing.assert_allclose(grad(axn.superspike(), x), 1 / (1 + 25 * np.abs(np.asarray(x)))**2, rtol=1e-14)
-np.testing.assert_allclose(grad(axn.tanh(3.), x), 1 / np.cosh(3 * np.asarray(x))**2, rtol=1e-13)
-print('ok')
-""")
-    assert out.strip() == 'ok'
 
 # The wrappers are not factories with defaults: they are swept here around every registered activation.
 

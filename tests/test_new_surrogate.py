@@ -1,6 +1,6 @@
 """A new surrogate is one module: written into a copy of the package, with no other file edited, it is exported,
-registered, and passes the contract sweep and the registry's tests (README, Develop: adding a surrogate)."""
-import shutil, subprocess, sys
+registered, and passes every test parametrized by activation (README, Develop: adding a surrogate)."""
+import re, shutil, subprocess, sys
 import pytest
 from helpers import ROOT
 
@@ -55,10 +55,21 @@ def run(package, *args):
 def test_a_new_module_is_exported_registered_and_checked(package):
     assert run(package, '-c', CHECK).split()[-1] == 'ok'
 
+def sweeps() -> list[str]:
+    """The test files that go through the activations: those that read the factories helpers.py finds, or the registry's
+    names; but the site's, which ask each activation for its page (the copy has the module alone)."""
+    return sorted(p.name for p in (ROOT / 'tests').glob('test_*.py') if p.name not in ('test_new_surrogate.py', 'test_site.py') and
+                  re.search(r"\b(FACTORIES|HYPER)\b|available\(\)", p.read_text()))
+
 @pytest.mark.slow
-def test_a_new_module_passes_the_contract_sweep(package):
-    "Every test of the sweep and the registry that is parametrized by activation runs on the new one, and passes."
-    out = run(package, '-m', 'pytest', '-q', '-n', '0', '-p', 'no:cacheprovider', '-k', 'inverse_cube',
-              *(str(ROOT / 'tests' / f) for f in ('test_activations.py', 'test_registry.py', 'test_misuse.py')))
+def test_a_new_module_passes_every_sweep(package):
+    """Every test parametrized by activation, in every file that sweeps the factories, runs on the new one and passes:
+    one pytest session in the copy, over those files, with the slow sweeps (`--all`)."""
+    files = sweeps()
+    out = run(package, '-m', 'pytest', '-v', '-n', '0', '--all', '-p', 'no:cacheprovider', '-k', 'inverse_cube',
+              *(str(ROOT / 'tests' / f) for f in files))
     assert str(package) in run(package, '-c', 'import spyx_axn; print(spyx_axn.__file__)')
-    assert ' passed' in out and ' failed' not in out, out[-2000:]
+    assert not re.search(r'\d+ (failed|errors?)\b', out), out[-3000:]
+    ran = {f for f in files if re.search(rf"{f}::\S*inverse_cube\S* PASSED", out)}
+    assert {'test_activations.py', 'test_registry.py', 'test_misuse.py', 'test_residuals.py', 'test_adaptive.py'} <= ran, \
+        f"no test of {set(files) - ran} ran on the new surrogate:\n{out[-3000:]}"

@@ -60,10 +60,10 @@ def run(nb, skip_flags, monkeypatch):
 def test_notebook(nb, factory, monkeypatch): run(nb, ['notest', 'slow', 'peers'], monkeypatch)
 
 # The spoken-digits comparison trains 26 activations and a slope sweep, 10 seeds each: about 80 minutes on two cores,
-# which would take `make test-all` far past CI's 30 minutes. Its saved outputs come from `make outputs`; in the slow tier,
-# tests/test_spoken_digits.py makes the data and trains three surrogates on a reduced set. The adaptive-widths page trains
-# four methods from three widths on ten seeds, on Randman and the spoken digits (240 runs, about half an hour); in the
-# slow tier, tests/test_adaptive.py trains each method on a reduced set.
+# which would take `make test-all` far past its budget of 25 minutes (README, Develop). Its saved outputs come from
+# `make outputs`; in the slow tier, tests/test_spoken_digits.py makes the data and trains three surrogates on a reduced
+# set. The adaptive-widths page trains four methods from three widths on ten seeds, on Randman and the spoken digits
+# (240 runs, about half an hour); in the slow tier, tests/test_adaptive.py trains each method on a reduced set.
 TOO_LONG_FOR_CI = {'63_spoken_digits.ipynb', '52_adaptive.ipynb'}
 
 @pytest.mark.slow

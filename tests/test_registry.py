@@ -32,10 +32,6 @@ def test_round_trip_at_other_values(factory):
     xs = grid()
     np.testing.assert_array_equal(grad(round_trip(act), xs), grad(act, xs))
 
-def refused_by_escape_noise(act):
-    "Why escape_noise refuses `act`, from what measuring it finds: an infinite area, or a negative value; None if it does not."
-    return 'infinite area' if not np.isfinite(axn.describe(act)['area']) else 'is negative' if minimum(act) < 0 else None
-
 @pytest.mark.parametrize('factory', NAMES)
 def test_wrapped_activations_nest_their_config(factory):
     "multilevel and escape_noise around every registered activation, at doubled hyperparameters: nested configs that come back equal."
@@ -44,9 +40,8 @@ def test_wrapped_activations_nest_their_config(factory):
     ml = round_trip(axn.multilevel(act, levels=3))
     assert axn.config(ml)['act'] == axn.config(act) and axn.config(ml)['levels'] == 3
     np.testing.assert_array_equal(grad(ml, grid(lim=5)), grad(axn.multilevel(act, levels=3), grid(lim=5)))
-    if refused_by_escape_noise(act):
-        with pytest.raises(ValueError, match=refused_by_escape_noise(act)): axn.escape_noise(act)
-    else: assert axn.config(round_trip(axn.escape_noise(act)))['act'] == axn.config(act)
+    if np.isfinite(axn.describe(act)['area']) and minimum(act) >= 0:  # which escape_noise accepts: test_misuse.py
+        assert axn.config(round_trip(axn.escape_noise(act)))['act'] == axn.config(act)
 
 @pytest.mark.parametrize('factory', NAMES)
 def test_round_trip_of_numpy_jax_and_array_values(factory):
@@ -63,10 +58,9 @@ def test_get_names_what_it_accepts(factory):
     with pytest.raises(ValueError,
                        match=rf"get: {factory} has no hyperparameter 'nonexistent'; it accepts {factory}\("):
         axn.get(factory, nonexistent=1.)
-    for h in FACTORIES[factory]:
-        for bad in (-1., float('nan'), '1', None):
-            with pytest.raises(ValueError, match=rf"get: {factory}: {h} must be .*It accepts {factory}\("):
-                axn.get(factory, **{h: bad})
+    for h in FACTORIES[factory]:  # which values each domain refuses: test_invalid_hyperparameters_are_refused_by_name
+        with pytest.raises(ValueError, match=rf"get: {factory}: {h} must be .*It accepts {factory}\("):
+            axn.get(factory, **{h: float('nan')})
 
 @pytest.mark.parametrize('factory,h', [(f, h) for f, h in HYPER if f in NAMES])
 def test_traced_values_are_refused_by_config_and_describe(factory, h):

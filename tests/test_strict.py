@@ -1,15 +1,15 @@
 """The contract under every JAX safety flag: jax_enable_x64, jax_numpy_dtype_promotion='strict',
 jax_numpy_rank_promotion='raise', and jax_debug_nans for the backward pass of every finite input.
-The first three are process-wide, so they are set by conftest.py when SPYX_AXN_STRICT=1, and the test files
-whose results these flags can change (every file that computes with JAX: the contract, properties, misuse,
-registry, training and multi-device tests, and this one) run again in a pytest session of their own:
-`make test-strict`, part of `make test-all`. The tests below run only there.
-The notebooks are not rerun: their cells state dtypes of JAX's default mode (int32, float32)."""
+Strict dtype and rank promotion are on in every test run (conftest.py); x64 is process-wide and changes what is
+computed (float64 becomes one of the dtypes checked, a Python float a float64, an integer input int64), so it has a
+session of its own, SPYX_AXN_STRICT=1: `make test-strict`, part of `make test-all`, runs this file and
+tests/test_misuse.py (integer inputs and traced hyperparameters, whose dtypes x64 changes) there, and the tests
+below run only there. The notebooks are not rerun: their cells state dtypes of JAX's default mode (int32, float32)."""
 import numpy as np
 import jax, jax.numpy as jnp
 import pytest
 import spyx_axn as axn
-from spyx_axn.testing import dtypes, extremes, grad, grid
+from spyx_axn.testing import check_activation, dtypes, extremes, grad, grid
 from helpers import FACTORIES, STRICT, STRICT_FLAGS
 
 strict_only = pytest.mark.skipif(not STRICT, reason="runs in the strict session (make test-strict)")
@@ -20,6 +20,20 @@ def test_the_flags_are_on():
     with pytest.raises(jax.dtypes.TypePromotionError): jnp.ones(2, jnp.bfloat16) + jnp.ones(2, jnp.float32)
     with pytest.raises(ValueError, match='rank'): jnp.ones(2) + jnp.ones((3, 2))
     assert jnp.asarray(1.).dtype == jnp.float64
+
+@strict_only
+@pytest.mark.parametrize('factory', FACTORIES)
+def test_contract_under_x64(factory):
+    "The whole contract at the defaults, where float64 is one of the dtypes checked and a Python float is float64."
+    check_activation(getattr(axn, factory)())
+
+@strict_only
+def test_float64_is_computed_in_float64():
+    "The gradient of a float64 input is float64 and as exact as float64 allows, not float32 cast up."
+    x = jnp.linspace(-3, 3, 601)
+    assert grad(axn.superspike(), x).dtype == jnp.float64
+    np.testing.assert_allclose(grad(axn.superspike(), x), 1 / (1 + 25 * np.abs(np.asarray(x)))**2, rtol=1e-14)
+    np.testing.assert_allclose(grad(axn.tanh(3.), x), 1 / np.cosh(3 * np.asarray(x))**2, rtol=1e-13)
 
 def finite_inputs(dt):
     "The grid and every finite extreme of `dt` (zeros of both signs, subnormal, tiny, largest), as `dt`."
