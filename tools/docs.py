@@ -6,7 +6,7 @@ Each notebook in nbs/ becomes one page of OUT (`_docs/` by default), named as nb
 (`10_superspike.ipynb` -> `superspike.html`). nbdev's own processors prepare the notebook as they do for
 Quarto (hidden cells dropped, `show_doc` rendered, links added); the saved outputs are written as
 Markdown with the figures copied beside; pandoc turns that into HTML with math as MathML. Every page
-gets the same sidebar: the pages in five groups (tools/pages.py), each in file order, the explorer in the
+gets the same sidebar: the pages in six groups (tools/pages.py), each in file order, the explorer in the
 first; the group that holds the page, and the first, are open. The explorer's curves are computed by `spyx_axn`
 itself (tools/explorer.py) and written beside the pages as `explorer-data.js` (a script, so that the page works
 opened from disk), with each activation's definition from its page, rendered as its page renders it; its page's
