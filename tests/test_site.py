@@ -261,6 +261,21 @@ def test_explorer_sliders_span_the_advised_sweep(site):
     alpha = data['q_pseudospike']['params'][0]['values']  # alpha > 1, default 2
     np.testing.assert_allclose([alpha[0], alpha[-1]], [1 + 1 / 16, 1 + 16], rtol=1e-12)
 
+def code_text(page_html):
+    "The text of a page's code blocks (signatures included), without the spans that highlight it."
+    import html as html_
+    return [html_.unescape(re.sub(r'<[^>]+>', '', b)) for b in re.findall(r'<pre\b.*?</pre>', page_html, re.S)]
+
+def test_signatures_render_as_python_defines_them(site):
+    """A signature on the site is the one Python defines: `custom`'s `*` before its keyword-only parameters and its
+    annotations as written (`Callable|None`, not nbdev's `Optional`); a NamedTuple's fields, not `*args, **kwargs`."""
+    core = ''.join(code_text((site / 'core.html').read_text()))
+    assert re.search(r'fwd:Callable=heaviside,[^\n]*\n\s*\*, name:str=', core), "custom: no `*` before name"
+    assert 'primitive:Callable|None=None' in core and 'primitive:Optional' not in core
+    for page, name, field in (('diagnostics.html', 'Alignment', 'total:Scores'), ('spoken_digits.html', 'Utterance', 'label:int')):
+        blocks = [b for b in code_text((site / page).read_text()) if f'def {name}(' in b]
+        assert blocks and field in blocks[0] and '*args' not in blocks[0], (page, blocks[:1])
+
 def display_maths(html_text):
     return re.findall(r'<math display="block".*?</math>', html_text, re.S)
 
