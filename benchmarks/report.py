@@ -5,6 +5,7 @@ measurements that `run.py` saved in `<out>.json`, so that the report can be rewo
     python benchmarks/report.py benchmarks/results benchmarks/quick/results.json   # several, with or without .json
 """
 import argparse, json, statistics
+from configparser import ConfigParser
 from pathlib import Path
 import numpy as np
 
@@ -30,11 +31,24 @@ def paired(a: list, b: list | None):
     return None if b is None else statistics.median(ratios(a, b))
 
 
+def declared_version() -> str:
+    "The version of spyx_axn that settings.ini declares: the one the site documents."
+    cfg = ConfigParser(delimiters=['='])
+    cfg.read(Path(__file__).resolve().parent.parent / 'settings.ini', encoding='utf-8')
+    return cfg['DEFAULT']['version']
+
+
+def measured_version(v: str) -> str:
+    "The version of spyx_axn that was measured, and, where the package has moved on since, the version it now is."
+    now = declared_version()
+    return f"spyx_axn {v}" if v == now else f"spyx_axn {v} (measured before {now}, the version this site documents)"
+
+
 def machine_line(m: dict) -> str:
     "The processor, its cores, the JAX device and the library versions of `timing.machine`, as one line."
     load = '' if m['load'] is None else f", load average {m['load']:.1f} at the start"
     return (f"{m['cpu']}, {m['cores']} cores{load}; JAX {m['jax']} on {m['platform']} ({m['device_kind']}); "
-            f"spyx_axn {m['spyx_axn']}; spyx {m['spyx'] or 'not installed'}")
+            f"{measured_version(m['spyx_axn'])}; spyx {m['spyx'] or 'not installed'}")
 
 
 def machine_title(m: dict) -> str:

@@ -23,7 +23,7 @@ PAGES.insert(PAGES.index('gallery.html') + 1, 'explorer.html')
 NB_OF = {re.sub(r'^\d+_', '', p.stem) + '.html': p for p in NBS}
 # Pages that no notebook makes and the sidebar does not list: the changelog (CHANGELOG.md), which every footer links.
 SITE_ONLY = ['changelog.html']
-# The sidebar lists them in five groups, each in that order.
+# The sidebar lists them in six groups, each in that order.
 SIDEBAR = [p for _, members in grouped([(p, '') for p in PAGES]) for p, _ in members]
 CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium): "
@@ -123,6 +123,7 @@ def test_the_sidebar_groups_every_page_once():
     assert {group_of(p) for p in docs.activation_pages().values()} == {'Surrogates'}
     assert SIDEBAR[:3] == ['index.html', 'choosing.html', 'explorer.html']
     assert group_of('translation.html') == group_of('spoken_digits.html') == 'Guides and evidence'
+    assert group_of('adaptive.html') == group_of('training.html') == 'Training'  # a way to train, not a kind of spike
 
 def saved_text(nb_name):
     "The text and Markdown outputs saved in a notebook, in order."
@@ -250,6 +251,30 @@ def test_explorer_range_of_x_follows_the_width(site):
     assert explorer.half_width(np.ones(5), np.linspace(-1e6, 1e6, 5), 1e6) is None  # never narrower than the points
     assert explorer.scaled_xlim((-2., 3.), None, 1.) == explorer.scaled_xlim((-2., 3.), 1., 1.) == (-2., 3.)
     assert explorer.scaled_xlim((-2., 3.), 0.5, 1.) == (-1., 1.5)
+
+def test_explorer_sliders_span_the_advised_sweep(site):
+    """A slider runs from 1/16 of the default to 16 times it (of its distance from the lower bound, where there is one):
+    the sweep that choosing.html advises, a factor of 16 either way."""
+    data = explorer_data(site)
+    k = data['superspike']['params'][0]['values']  # k > 0
+    np.testing.assert_allclose([k[0], k[-1]], [25 / 16, 25 * 16], rtol=1e-12)
+    alpha = data['q_pseudospike']['params'][0]['values']  # alpha > 1, default 2
+    np.testing.assert_allclose([alpha[0], alpha[-1]], [1 + 1 / 16, 1 + 16], rtol=1e-12)
+
+def code_text(page_html):
+    "The text of a page's code blocks (signatures included), without the spans that highlight it."
+    import html as html_
+    return [html_.unescape(re.sub(r'<[^>]+>', '', b)) for b in re.findall(r'<pre\b.*?</pre>', page_html, re.S)]
+
+def test_signatures_render_as_python_defines_them(site):
+    """A signature on the site is the one Python defines: `custom`'s `*` before its keyword-only parameters and its
+    annotations as written (`Callable|None`, not nbdev's `Optional`); a NamedTuple's fields, not `*args, **kwargs`."""
+    core = ''.join(code_text((site / 'core.html').read_text()))
+    assert re.search(r'fwd:Callable=heaviside,[^\n]*\n\s*\*, name:str=', core), "custom: no `*` before name"
+    assert 'primitive:Callable|None=None' in core and 'primitive:Optional' not in core
+    for page, name, field in (('diagnostics.html', 'Alignment', 'total:Scores'), ('spoken_digits.html', 'Utterance', 'label:int')):
+        blocks = [b for b in code_text((site / page).read_text()) if f'def {name}(' in b]
+        assert blocks and field in blocks[0] and '*args' not in blocks[0], (page, blocks[:1])
 
 def display_maths(html_text):
     return re.findall(r'<math display="block".*?</math>', html_text, re.S)
@@ -454,16 +479,26 @@ def test_search_finds_what_people_type(tab, site):
     assert tags and all('data-pagefind-ignore' in t for t in tags)
     tab.clean('search queries')
 
-def test_the_translation_quick_tables_fit(tab, site):
-    "At 1400 px, the translation page's quick tables (peer call, spyx_axn call) fit their column: none scrolls sideways."
-    boxes = tab.open('translation.html').evaluate("""() => {
-      const boxes = [];
-      for (let e = document.getElementById('quick-reference').nextElementSibling; e && e.tagName !== 'H2'; e = e.nextElementSibling)
-        boxes.push(...(e.matches('.table-wrap') ? [e] : e.querySelectorAll('.table-wrap')));
-      return boxes.map(b => b.scrollWidth - b.clientWidth);
-    }""")
+# The horizontal overflow of each quick table of the translation page, in px (positive: it scrolls sideways).
+QUICK_TABLES = """() => {
+  const boxes = [];
+  for (let e = document.getElementById('quick-reference').nextElementSibling; e && e.tagName !== 'H2'; e = e.nextElementSibling)
+    boxes.push(...(e.matches('.table-wrap') ? [e] : e.querySelectorAll('.table-wrap')));
+  return boxes.map(b => b.scrollWidth - b.clientWidth);
+}"""
+
+def test_the_translation_quick_tables_fit(tab, browser, served, site):
+    """At 1400 px and at a phone's 390 px, the translation page's quick tables (peer call, spyx_axn call) fit their
+    column: none scrolls sideways, so that the spyx_axn column is never out of sight."""
+    boxes = tab.open('translation.html').evaluate(QUICK_TABLES)
     assert len(boxes) >= 6 and max(boxes) <= 0, boxes
     tab.clean('translation')
+    phone = Tab(browser, served, viewport={'width': 390, 'height': 800})
+    try:
+        boxes = phone.open('translation.html').evaluate(QUICK_TABLES)
+        assert len(boxes) >= 6 and max(boxes) <= 0, f"at phone width: {boxes}"
+        phone.clean('translation at phone width')
+    finally: phone.close()
 
 def test_peer_names_are_not_linked(site):
     """In the translation and conformance tables, a peer's constructor (first column) links to no spyx_axn object of the

@@ -6,7 +6,7 @@ Each notebook in nbs/ becomes one page of OUT (`_docs/` by default), named as nb
 (`10_superspike.ipynb` -> `superspike.html`). nbdev's own processors prepare the notebook as they do for
 Quarto (hidden cells dropped, `show_doc` rendered, links added); the saved outputs are written as
 Markdown with the figures copied beside; pandoc turns that into HTML with math as MathML. Every page
-gets the same sidebar: the pages in five groups (tools/pages.py), each in file order, the explorer in the
+gets the same sidebar: the pages in six groups (tools/pages.py), each in file order, the explorer in the
 first; the group that holds the page, and the first, are open. The explorer's curves are computed by `spyx_axn`
 itself (tools/explorer.py) and written beside the pages as `explorer-data.js` (a script, so that the page works
 opened from disk), with each activation's definition from its page, rendered as its page renders it; its page's
@@ -16,12 +16,13 @@ stylesheet, script and icon (favicon.svg: a site served from a folder of its hos
 every page's footer links it, beside the version and the licence that settings.ini declares. A notebook's text may
 show a cell's saved outputs from any notebook with Quarto's `{{< embed NB.ipynb#label >}}` (the cell marked
 `#| label: label`). Pagefind then indexes the pages for the search box."""
-import base64, functools, html, json, os, re, shutil, subprocess, sys
+import ast, base64, functools, html, inspect, json, os, re, shutil, subprocess, sys, textwrap
 from concurrent.futures import ThreadPoolExecutor
 from configparser import ConfigParser
 from pathlib import Path
 import pypandoc
 from execnb.nbio import dict2nb, read_nb, write_nb
+from fastcore import docments
 from nbdev.processors import FilterDefaults
 from pages import GROUPS, ROOT, activation_pages, grouped, notebooks, page_name  # tools/pages.py: which notebook is which page
 from explorer import explorer_data  # tools/explorer.py: the explorer's curves
@@ -68,6 +69,61 @@ def unlink(path):
             md = out.get('data', {}).get('text/markdown')
             if md: out['data']['text/markdown'] = SOURCE_LINK.sub('', ''.join(md)).splitlines(keepends=True)
     write_nb(dict2nb(nb), path)
+
+# nbdev's show_doc writes a signature from the parameters' evaluated annotations and drops the `*` before keyword-only
+# parameters: `custom`'s `*, name, primitive:Callable|None` became `name, primitive:Optional`, and a NamedTuple's
+# fields `*args, **kwargs`. A function's or a NamedTuple's signature is written here from its source instead, each
+# parameter as the source writes it (annotation and default), with `/` and `*` where Python has them, and the comment
+# that documents it (docments); anything else, or a source that cannot be read, is left to nbdev.
+def _comment(lines, node):
+    "The comment at the end of the line where `node` ends, if nothing else follows `node` on that line."
+    rest = lines[node.end_lineno - 1][node.end_col_offset:]
+    m = re.match(r'\s*,?\s*#\s?(.*)$', rest)
+    return m[1].strip() if m else ''
+
+def written_signature(obj):
+    "([(parameter, comment)], return annotation) as `obj`'s source writes them; None where it is not a function or NamedTuple."
+    try: src = textwrap.dedent(inspect.getsource(obj))
+    except (OSError, TypeError):  # a class that a notebook's shell defined: the exported package's, of the same name
+        same = [c for m in list(sys.modules.values()) if m and m.__name__.startswith('spyx_axn')
+                for c in [getattr(m, obj.__name__, None)] if inspect.isclass(c) and c.__module__ == m.__name__]
+        try: src = textwrap.dedent(inspect.getsource(same[0])) if same else None
+        except (OSError, TypeError): src = None
+        if src is None: return None
+    lines, tree = src.splitlines(), ast.parse(src)
+    seg = lambda n: ast.get_source_segment(src, n)
+    if inspect.isclass(obj) and hasattr(obj, '_fields'):  # a NamedTuple: its fields
+        cls = next(n for n in tree.body if isinstance(n, ast.ClassDef))
+        return [(f"{seg(n.target)}:{seg(n.annotation)}" + (f"={seg(n.value)}" if n.value else ''), _comment(lines, n))
+                for n in cls.body if isinstance(n, ast.AnnAssign)], None
+    if not inspect.isfunction(obj): return None
+    f = next(n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+    a = f.args
+    param = lambda n, default=None, pre='': ((pre + n.arg + (f":{seg(n.annotation)}" if n.annotation else '')
+                                             + (f"={seg(default)}" if default else '')), _comment(lines, default or n))
+    positional = a.posonlyargs + a.args
+    defaults = [None] * (len(positional) - len(a.defaults)) + a.defaults
+    out = [param(n, d) for n, d in zip(positional, defaults)]
+    if a.posonlyargs: out.insert(len(a.posonlyargs), ('/', ''))
+    if a.vararg: out.append(param(a.vararg, pre='*'))
+    elif a.kwonlyargs: out.append(('*', ''))
+    out += [param(n, d) for n, d in zip(a.kwonlyargs, a.kw_defaults)]
+    if a.kwarg: out.append(param(a.kwarg, pre='**'))
+    return out, seg(f.returns) if f.returns else None
+
+_nbdev_signature = docments.DocmentText.__str__
+
+def _signature_text(self):
+    "nbdev's text of a signature, with the parameters as `written_signature` reads them where it can."
+    try: written = written_signature(self.obj)
+    except (SyntaxError, StopIteration): written = None
+    if written is None: return _nbdev_signature(self)
+    params, returns = written
+    sig = docments._fmt_sig(docments.get_name(self.obj), params, f"){'->' + returns if returns else ''}:", self.maxline)
+    doc = self.obj.__doc__ if self.docstring else None
+    return f'{sig}\n    "{doc}"' if doc else sig
+
+docments.DocmentText.__str__ = docments.DocmentText.__repr__ = _signature_text
 
 def options(cell):
     "Quarto cell options (`#| echo: false`) left in the source by nbdev, and the source without them."

@@ -73,14 +73,17 @@ def page_xlim(page):
     "The range of x of the figure under a page's `## Plot` heading (see `plot_xlim`)."
     return plot_xlim(next(read_nb(p) for p in notebooks() if page_name(p) == page), page)
 
+# How far a slider goes from the default, either way: the factor that choosing.html's advice sweeps a width by.
+SPAN = 16
+
 def grid_values(default, m, domain):
-    """2m+1 values from a quarter of the default to four times it, geometric, the default itself in the middle; measured
+    """2m+1 values from 1/SPAN of the default to SPAN times it, geometric, the default itself in the middle; measured
     from the lower bound of the hyperparameter's declared domain (`Domain.scaled`), so that every value is in it."""
     if isinstance(default, bool) or not isinstance(default, (int, float)): return [default]
-    if default == 0: return [0.] + [0.05 * 4 ** (j / m) for j in range(-m + 1, m + 1)] if m else [0.]
+    if default == 0: return [0.] + [0.05 * SPAN ** (j / m) for j in range(-m + 1, m + 1)] if m else [0.]
     if default == domain.low and default > 0:  # a default on its closed bound (asymmetric's bias): the values above it
-        return [float(default)] + [default * 4 ** (j / m) for j in range(1, 2 * m + 1)] if m else [float(default)]
-    return [default if j == 0 else float(domain.scaled(default, 4 ** (j / m))) for j in range(-m, m + 1)]
+        return [float(default)] + [default * SPAN ** (j / m) for j in range(1, 2 * m + 1)] if m else [float(default)]
+    return [default if j == 0 else float(domain.scaled(default, SPAN ** (j / m))) for j in range(-m, m + 1)]
 
 def b64(a):
     return base64.b64encode(np.asarray(a, '<f4').tobytes()).decode()
