@@ -38,7 +38,8 @@ GROUPS = ('Start', 'Surrogates', 'Spike types', 'Guides and evidence', 'Internal
 PLACED = {'index.html': 'Start', 'choosing.html': 'Start', 'explorer.html': 'Start', 'gallery.html': 'Surrogates',
           **dict.fromkeys(['multilevel.html', 'escape_noise.html', 'signed.html', 'adaptive.html'], 'Spike types'),
           **dict.fromkeys(['translation.html', 'conformance.html', 'training.html', 'spoken_digits.html', 'diagnostics.html',
-                           'performance.html', 'scaling_out.html', 'meta_learning.html', 'interop.html'], 'Guides and evidence'),
+                           'escape_noise_why.html', 'performance.html', 'scaling_out.html', 'meta_learning.html',
+                           'interop.html'], 'Guides and evidence'),
           **dict.fromkeys(['core.html', 'testing.html', 'plotting.html', 'measure.html', 'residuals.html', 'registry.html'], 'Internals')}
 
 def group_of(page):
