@@ -143,6 +143,7 @@ def train(act, data, key, n_classes:int=10, n_hidden:int=100, epochs:int=20, bat
           noisy:bool=False, # `act(v, key)` is stochastic (an `escape_noise`): a fresh key every step, and for the test
           diagnostics:bool=False, # also return a `Record`: test accuracy and the diagnostics, before and after each epoch
           widths:bool=False, # `act` a `Width`: also return its hyperparameter at every step [steps]
+          weights:bool=False, # also return the trained weights, to test them otherwise (another activation, the training set)
          ):
     "Train the network with activation `act`, or a `Width` that moves one of its hyperparameters, on `data` = ((x, y), (x_test, y_test)); return the test accuracy."  # noqa: E501
     _activation('train', act)
@@ -151,6 +152,9 @@ def train(act, data, key, n_classes:int=10, n_hidden:int=100, epochs:int=20, bat
         raise ValueError("train: a Width trains with its own activation at every step; diagnostics=True and noisy=True "
                          "take one fixed activation.")
     if widths and width is None: raise ValueError(f"train: widths=True records a Width's value, and act is {act!r}.")
+    if weights and (width is not None or diagnostics):
+        raise ValueError("train: weights=True returns the weights trained with one fixed activation, without diagnostics; "
+                         f"got act={act!r}, diagnostics={diagnostics}.")
     if diagnostics and noisy:
         raise ValueError("train: diagnostics compare the surrogate gradient with a deterministic activation's twin, and "
                          "noisy=True trains with escape noise; see spyx_axn.diagnostics.alignment(..., 'mc') instead.")
@@ -185,7 +189,8 @@ def train(act, data, key, n_classes:int=10, n_hidden:int=100, epochs:int=20, bat
         return (acc, ks) if widths else acc
     if not diagnostics:
         (params, _, _), _ = jax.lax.scan(step, (params, moments, 1), batches.reshape(-1, batch))
-        return accuracy(params, xt, yt, act, None if noise is None else jax.random.fold_in(noise, 0))
+        acc = accuracy(params, xt, yt, act, None if noise is None else jax.random.fold_in(noise, 0))
+        return (acc, params) if weights else acc
     probe = jax.random.fold_in(key, 0xD1A6)  # the curl's directions: new ones each epoch
     record = lambda params, e: Record(accuracy(params, xt, yt, act),
                                       *_diagnosed(params, x[:batch], y[:batch], act, jax.random.fold_in(probe, e)))

@@ -40,7 +40,7 @@ PLACED = {'index.html': 'Start', 'choosing.html': 'Start', 'explorer.html': 'Sta
           **dict.fromkeys(['multilevel.html', 'escape_noise.html', 'signed.html'], 'Spike types'),
           **dict.fromkeys(['training.html', 'adaptive.html', 'meta_learning.html'], 'Training'),
           **dict.fromkeys(['translation.html', 'conformance.html', 'spoken_digits.html', 'diagnostics.html',
-                           'performance.html', 'scaling_out.html', 'interop.html'], 'Guides and evidence'),
+                           'escape_noise_why.html', 'performance.html', 'scaling_out.html', 'interop.html'], 'Guides and evidence'),
           **dict.fromkeys(['core.html', 'testing.html', 'plotting.html', 'measure.html', 'residuals.html', 'registry.html'], 'Internals')}
 
 def group_of(page):
