@@ -159,12 +159,13 @@ def output_markdown(out, fig_path):
     return raw_html(f'<pre class="output"><code>{html.escape(text.rstrip(), quote=False)}</code></pre>')
 
 def folded(part):
-    "A run of folded code cells as one HTML <details> block, or any other part as it is."
+    "A run of folded code cells as one HTML <details> block, left out of the search index, or any other part as it is."
     if not isinstance(part, list): return part
     names = [s for s, _ in part if s]
     summary = 'Code' + (f": {', '.join(names)}" if names else f" ({len(part)} cells)" if len(part) > 1 else '')
     body = [x for s, b in part for x in ([raw_html(f'<p class="fold-label">{html.escape(s)}</p>')] if s and len(part) > 1 else []) + [b]]
-    return '\n\n'.join([raw_html(f'<details class="code-fold"><summary>{html.escape(summary)}</summary>'), *body, raw_html('</details>')])
+    opening = raw_html(f'<details class="code-fold" data-pagefind-ignore><summary>{html.escape(summary)}</summary>')
+    return '\n\n'.join([opening, *body, raw_html('</details>')])
 
 # Quarto's shortcode that shows, in one notebook's text, the outputs of a cell of a notebook (`#| label: slope-figure`)
 EMBED = re.compile(r'\{\{<\s*embed\s+([\w.-]+\.ipynb)#([\w-]+)\s*>\}\}')
