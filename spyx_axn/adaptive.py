@@ -24,9 +24,13 @@ def _along(prim, x, params):
     never reaches the result, in reverse mode either."""
     xc, pc = _cast(x, params)
     pb = {n: jnp.broadcast_to(v, xc.shape) for n, v in pc.items()}
+    # x within the square root of the largest float: beyond it a tail's derivative overflows (0 * inf), and F there is
+    # its limit to within the dtype's resolution for every registered surrogate but the heaviest tails
+    far = float(np.sqrt(np.finfo(xc.dtype).max))
+    near = jnp.where(jnp.isinf(xc), xc, jnp.clip(xc, -far, far))  # the infinities exact, as _symmetric_primitive gives them
     def along(n):
         unit = {m: (jnp.ones_like if m == n else jnp.zeros_like)(v) for m, v in pb.items()}
-        F, dF = jax.jvp(lambda p: prim(xc, **p), (pb,), (unit,))
+        F, dF = jax.jvp(lambda p: prim(near, **p), (pb,), (unit,))
         A, dA = jax.jvp(lambda p: prim(jnp.full_like(xc, jnp.inf), **p), (pb,), (unit,))
         return jnp.broadcast_to((dF - F / A * dA) / A, xc.shape)
     return {n: along(n) for n in pb}

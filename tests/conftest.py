@@ -130,7 +130,7 @@ def group_by_activation(items):
 # Strict dtype and rank promotion in every test but the pages': a Python scalar takes the input's dtype, a jnp constant
 # that would promote it (or an array broadcast by rank) raises where it is made. The pages run as users run them, in
 # JAX's default mode. x64, which is process-wide and changes what the tests compute, is the strict session's alone.
-PAGES = ('tests/test_notebooks.py',)
+PAGES = ('tests/test_notebooks.py', 'tests/test_shown_cells.py')
 
 @pytest.fixture(autouse=True)
 def strict_promotion(request):
