@@ -40,8 +40,11 @@ def __getattr__(name):
     return globals()[name]
 
 # The multiplier of each property test's example count, by hypothesis profile (registered in conftest.py): `ci` (the
-# default, `make test`) 1, `deep` (`make test-all`) 10, `thorough` (`make test-thorough`) 20.
+# default, `make test`) 1, `deep` (`make test-all`) 10, `thorough` (`make test-thorough`) 20. The property tests of
+# the contract (test_properties.py) take twice the multiplier in the deeper profiles: half their examples of the
+# others run in the fast tier (PROPERTY_EXAMPLES).
 EXAMPLES = {'deep': 10, 'thorough': 20}.get(os.environ.get('HYPOTHESIS_PROFILE'), 1)
+PROPERTY_EXAMPLES = 2 * EXAMPLES if EXAMPLES > 1 else 1
 
 # The strict session (SPYX_AXN_STRICT=1, `make test-strict`): x64 with every other JAX safety flag on (tests/test_strict.py).
 # The flags are process-wide: conftest.py sets them in each process that runs tests, before any test file is imported,

@@ -81,6 +81,7 @@ def test_the_total_does_not_depend_on_the_surrogates_area():
     np.testing.assert_allclose(one.total.cosine, (sizes * cos(one)).sum() / sizes.sum(), rtol=1e-5)
 
 
+@pytest.mark.slow  # two alignments of a three-layer network: the slow tier
 def test_a_zero_leaf_has_no_direction():
     "A leaf that neither gradient reaches has no direction: the total is that of the other leaves."
     params, x, y = weights(2)
@@ -131,6 +132,7 @@ def test_the_monte_carlo_reference_takes_a_scan_a_detached_reset_and_a_retraced_
     assert jnp.isfinite(alignment(loss, jnp.array(0.7), s, 'mc', key=jax.random.key(0), n=8).reference)
 
 
+@pytest.mark.slow  # five measurements on 120,000 potentials: the slow tier
 def test_active_fraction_cuts_at_a_fraction_of_the_largest_value():
     """asymmetric's largest value is bias + 1/2 at the window's upper edge, not g(0) = bias: on potentials uniform in
     [-1, 1], 90% lie above a tenth of it (g(x) = x/2 + 1/2 > 0.1), not 95%; where k varies by unit, each unit's peak."""
@@ -144,6 +146,7 @@ def test_active_fraction_cuts_at_a_fraction_of_the_largest_value():
     np.testing.assert_allclose(jax.jit(lambda k: active_fraction(v, axn.asymmetric(width=k)).active)(2.), 0.9, atol=1e-3)
 
 
+@pytest.mark.slow  # three exact curls in float64: the slow tier
 def test_curl_of_the_three_networks_with_known_answers():
     "float64: the twin network and one spiking layer seen once are gradients (< 1e-6); two spiking layers are not."
     with jax.enable_x64(True):

@@ -69,6 +69,7 @@ def test_refusals_name_the_fix():
     with pytest.raises(TypeError, match="with_keys: layer must be a stateful layer.*got function"):
         axn.with_keys(lambda x: x, rngs=None)
 
+@pytest.mark.slow  # a Python of its own that imports Flax
 def test_flax_is_imported_only_by_with_keys():
     "The package needs JAX alone: importing it and using keyed leave Flax unimported; with_keys imports it."
     pytest.importorskip('flax')

@@ -56,7 +56,13 @@ def run(nb, skip_flags, monkeypatch):
         for shell in shells: shell.release()
     assert ok, f"{nb} failed (see the traceback above)"
 
-@pytest.mark.parametrize('nb,factory', pages(ALL))
+# Guides whose checks take long and whose functions have tests of their own in the fast tier: the slow tier runs them
+# whole (test_notebook_with_its_slow_cells), the fast tier leaves them out. Diagnostics: tests/test_diagnostics.py;
+# coming from spyx: tests/test_keys.py; meta-learning: tests/test_adaptive.py and tests/test_properties.py (the
+# hyperparameter derivatives it trains with).
+GUIDES = {'39_diagnostics.ipynb', '46_from_spyx.ipynb', '50_meta_learning.ipynb'}
+
+@pytest.mark.parametrize('nb,factory', pages(nb for nb in ALL if nb not in GUIDES))
 def test_notebook(nb, factory, monkeypatch): run(nb, ['notest', 'slow', 'peers'], monkeypatch)
 
 # The spoken-digits comparison trains 26 activations and a slope sweep, 10 seeds each: about 80 minutes on two cores,
@@ -69,7 +75,8 @@ def test_notebook(nb, factory, monkeypatch): run(nb, ['notest', 'slow', 'peers']
 TOO_LONG_FOR_CI = {'63_spoken_digits.ipynb', '52_adaptive.ipynb', '64_escape_noise_why.ipynb'}
 
 @pytest.mark.slow
-@pytest.mark.parametrize('nb,factory', pages(nb for nb in ALL if flagged(nb, 'slow') and nb not in TOO_LONG_FOR_CI))
+@pytest.mark.parametrize('nb,factory', pages(nb for nb in ALL if (flagged(nb, 'slow') or nb in GUIDES)
+                                             and nb not in TOO_LONG_FOR_CI))
 def test_notebook_with_its_slow_cells(nb, factory, monkeypatch): run(nb, ['notest', 'peers'], monkeypatch)
 
 def test_the_slow_flag_is_nbdevs():

@@ -36,6 +36,7 @@ def wheel(tmp_path_factory):
 USE = ("import spyx_axn as axn, jax; print(axn.__file__); print([repr(getattr(axn, n)()) for n in "
        "('superspike','arctan','boxcar','tanh','triangular','custom')], float(jax.grad(axn.tanh())(1.)))")
 
+@pytest.mark.slow  # builds the wheel (about 20 s): the slow tier
 def test_wheel_requires_jax_alone_and_works(wheel, tmp_path):
     "The wheel's metadata requires jax and nothing else (extras aside); its files, imported alone, work."
     import zipfile
@@ -87,6 +88,7 @@ def metadata(wheel):
     import zipfile
     with zipfile.ZipFile(wheel) as z: return z.read(next(n for n in z.namelist() if n.endswith('.dist-info/METADATA'))).decode()
 
+@pytest.mark.slow  # builds the wheel (about 20 s): the slow tier
 def test_one_version_everywhere(wheel):
     """settings.ini's version is `spyx_axn.__version__`, the wheel's METADATA Version and CITATION.cff's version
     (tests/test_site.py checks every page's footer against the same)."""
@@ -99,6 +101,7 @@ def test_one_version_everywhere(wheel):
     assert re.search(rf'^## \[{re.escape(version)}\] - \d{{4}}-\d{{2}}-\d{{2}}$', (ROOT / 'CHANGELOG.md').read_text(), re.M), \
         f"CHANGELOG.md has no section for {version}"
 
+@pytest.mark.slow  # builds the wheel (about 20 s): the slow tier
 def test_long_description_renders_on_an_index(wheel):
     """The description an index shows has no TeX between dollar signs and no link that leads only within the repository
     (outside code, where both are literal text)."""
@@ -112,6 +115,7 @@ def test_long_description_renders_on_an_index(wheel):
     readme = (ROOT / 'README.md').read_text()
     assert '](nbs/' in readme and '$' in readme, "README.md no longer has what the description must rewrite: test the rewriting"
 
+@pytest.mark.slow  # builds the wheel (about 20 s): the slow tier
 def test_classifiers_name_the_pythons_tested(wheel):
     "The wheel lists the Python versions that settings.ini says the tiers test, this one among them."
     listed = re.findall(r'^Classifier: Programming Language :: Python :: (3\.\d+)$', metadata(wheel), re.M)

@@ -8,7 +8,7 @@ from hypothesis import assume, given, note, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 import spyx_axn as axn
 from spyx_axn.testing import grad
-from helpers import EXAMPLES, FACTORIES
+from helpers import FACTORIES, PROPERTY_EXAMPLES
 
 def _compute_dtype(dt):
     "The dtype the package computes a surrogate in, as its contract states it: float32 for half precision, else `dt`."
@@ -112,7 +112,7 @@ def check_against_formula(act, x, g):
     assert not bad.any(), (f"{act!r} at {dt}: gradient != its formula at x={np.asarray(x, np.float64)[bad]}: "
                            f"got {got[bad]}, formula {refs[1][bad]}")
 
-@settings(max_examples=30 * EXAMPLES)  # deep (make test-all): 300
+@settings(max_examples=15 * PROPERTY_EXAMPLES)  # deep (make test-all): 300
 @given(cases())
 def test_forward_and_gradient(case):
     "Forward is exactly H(x); the gradient has x's dtype and shape, is finite wherever x is not NaN, and is the formula."
@@ -132,7 +132,7 @@ def test_forward_and_gradient(case):
     np.testing.assert_array_equal(np.asarray(g, np.float64)[number], gn[number], err_msg="a NaN input changed other elements' gradients")
     check_against_formula(act, x, g)
 
-@settings(max_examples=10 * EXAMPLES)  # deep: 100
+@settings(max_examples=5 * PROPERTY_EXAMPLES)  # deep: 100
 @given(cases(), st.integers(1, 4), st.booleans())
 def test_multilevel_and_signed(case, levels, sign):
     """multilevel(act, levels) and signed(act) around a drawn activation: their forward pass exactly, finite gradients, and
@@ -152,7 +152,7 @@ def test_multilevel_and_signed(case, levels, sign):
     assert finite[number].all(), f"non-finite gradient at x={x64[number & ~finite]}"
     check_against_formula(act, x, g)
 
-@settings(max_examples=10 * EXAMPLES)  # deep: 100
+@settings(max_examples=5 * PROPERTY_EXAMPLES)  # deep: 100
 @given(cases())
 def test_transforms_agree(case):
     "jvp, vjp and grad give the same numbers, jvp is linear in the tangent, jit equals eager, vmap equals a loop."
@@ -180,7 +180,7 @@ def weight_gradient_norm(factory, hyper:dict, data) -> jax.Array:
     gw = jax.grad(lambda w: jnp.sum(c * factory(**hyper)(xs @ w)))(w)
     return jnp.sum(gw * gw)
 
-@settings(max_examples=8 * EXAMPLES)  # deep: 80
+@settings(max_examples=4 * PROPERTY_EXAMPLES)  # deep: 80
 @given(st.sampled_from(sorted(n for n in FACTORIES if FACTORIES[n])).flatmap(
     lambda n: st.tuples(st.just(n), hyperparameters(n, (), jnp.float32, kinds=('float',)))))
 def test_hyperparameter_derivatives(case):

@@ -203,7 +203,11 @@ def _close(got, want, what):
     assert np.all(np.abs(got - want)[np.isfinite(want)] <= ulps), f"{what}: {got} against {want}"
 
 
-@pytest.mark.parametrize('transform', list(TRANSFORMS))
+# The fast tier runs one transform of each family (jit, a scan under vmap, a checkpoint in a scan, a derivative with
+# respect to the closed-over value); the slow tier runs them all.
+FAST = {'jit', 'vmap of scan', 'scan of checkpoint', 'd/dc of grad'}
+
+@pytest.mark.parametrize('transform', [pytest.param(t, marks=[] if t in FAST else [pytest.mark.slow]) for t in TRANSFORMS])
 def test_a_surrogate_may_close_over_a_traced_value(transform):
     "Whatever a hand-written `custom_jvp` accepts, the activation accepts, and gives its gradients: each kind of residual."
     run = TRANSFORMS[transform]

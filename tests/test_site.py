@@ -1,7 +1,7 @@
 """The documentation site as a reader gets it: built from the notebooks once, then served from 127.0.0.1 and
 opened in headless Chromium (Debian's, driven by Playwright) page by page, searched, explored, in light and
 dark mode, at laptop and phone width, and opened from disk. Screenshots go to _docs/screenshots/."""
-import base64, functools, http.server, json, re, shutil, subprocess, sys, threading, urllib.parse
+import base64, functools, http.server, inspect, json, re, shutil, subprocess, sys, threading, urllib.parse
 from html.parser import HTMLParser
 import numpy as np
 import pytest
@@ -715,3 +715,9 @@ def test_opened_from_disk(browser, site):
         assert 'make serve' in p.locator('#search').text_content()
         t.open('index.html'); t.clean('file://')
     finally: t.close()
+
+# The site's build and the browser take a minute and a half of the fast tier's two: every test that reads the built
+# site runs in the slow tier (make test-slow, CI), and `make docs` builds it. The checks that read only the notebooks
+# and tools/ stay in the fast tier.
+for _test in [f for n, f in list(globals().items()) if n.startswith('test_') and callable(f)]:
+    if {'site', 'tab', 'browser', 'served'} & set(inspect.signature(_test).parameters): pytest.mark.slow(_test)
