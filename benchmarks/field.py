@@ -631,10 +631,14 @@ def render(data: dict, out_name: str) -> str:
               "cores). The frameworks took turns within every repetition, so the ratios within this run are fair; "
               "absolute times move with the machine's load.", ""]
     L += [f"JAX {m['jax']}, PyTorch {m.get('torch', '—')}; " + '; '.join(sorted(set(data['versions'].values()))) + ".",
-          "", f"Median seconds of one forward and backward pass ({s['reps']['jax']} repetitions for JAX, "
-          f"{s['reps']['eager']} for eager PyTorch, {s['reps']['compiled']} under torch.compile, after compilation "
-          "and a warm-up call), and in brackets the LIF's share: the median over repetitions of the network's time "
-          "less the Linear layer's alone in the same repetition and framework (JAX or PyTorch).", ""]
+          "", f"Median seconds of one forward and backward pass ({s['reps']['jax'][0]} repetitions for JAX up to 1024 "
+          f"neurons and {s['reps']['jax'][1]} above, {s['reps']['eager'][0]} and {s['reps']['eager'][1]} for "
+          "eager PyTorch, after compilation and a first call, which gives the peak memory; a call longer than "
+          f"{s['slow_s']:g} s is timed by that first call alone, and a framework foretold above {s['cap_s']:g} s a "
+          "call is left out at that width), and in brackets the LIF's share: the median over repetitions of the network's time "
+          "less the Linear layer's alone in the same repetition and framework (JAX or PyTorch). Where the share is "
+          "smaller than the spread of the Linear layer's time it is within the noise, and can come out negative; the "
+          "LIF layer timed alone is in the section on where spyx_axn's layer spends its time.", ""]
     for dtype in s['dtypes']:
         rows = table_rows(data, dtype)
         if not rows: continue
@@ -681,12 +685,6 @@ def render(data: dict, out_name: str) -> str:
     for k in sorted(rows, key=lambda k: rows[k].get(sizes[-1], {}).get('t', float('inf'))):
         L.append(f"| {k} | " + ' | '.join(
             f"{ideal[n]['total'] / rows[k][n]['t']:.0%}" if n in rows[k] else '—' for n in sizes) + " |")
-    L += ["", "LIF scan alone against its bytes at the bandwidth (scan bytes / bandwidth over the LIF's share):", "",
-          "| framework | " + ' | '.join(f"{n}" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
-    for k in sorted(rows, key=lambda k: rows[k].get(sizes[-1], {}).get('t', float('inf'))):
-        L.append(f"| {k} | " + ' | '.join(
-            (f"{ideal[n]['scan'] / rows[k][n]['lif']:.0%}" if rows[k][n]['lif'] > 0 else 'n/a')
-            if n in rows[k] else '—' for n in sizes) + " |")
     if data.get('profile'):
         prof = data['profile']
         names = list(prof[0]['times'])
@@ -695,15 +693,17 @@ def render(data: dict, out_name: str) -> str:
               f"brackets microseconds per loop iteration (2 T = {2 * data['T']} iterations, forward and backward). "
               "*hand-written custom_vjp*: the same loop with SuperSpike written by hand, without spyx_axn. *no loop*: "
               "the same spike and surrogate on all T steps at once, one elementwise pass (not a LIF: the leak needs "
-              "the loop); what XLA reaches on these bytes.", "",
-              "| width | " + ' | '.join(names) + " | temporary MiB (superspike / boxcar) |",
-              "|---|" + "---|" * (len(names) + 1)]
+              "the loop); what XLA reaches on these bytes. *Roof*: the scan's 16 T B n bytes at the measured "
+              "bandwidth, over spyx_axn superspike's time.", "",
+              "| width | " + ' | '.join(names) + " | roof | temporary MiB (superspike / boxcar) |",
+              "|---|" + "---|" * (len(names) + 2)]
         for r in prof:
             cells = []
             for k in names:
                 t = med(r['times'][k])
                 cells.append(f"{t * 1e3:.1f}" + (f" ({t / (2 * data['T']) * 1e6:.0f} µs)" if 'no loop' not in k else ''))
-            L.append(f"| {r['n']} | " + ' | '.join(cells) + f" | {fmt_mem(r['temp']['spyx_axn superspike'])} / "
+            roof_t = ideal_seconds(r['n'], roof)['scan'] / med(r['times']['spyx_axn superspike'])
+            L.append(f"| {r['n']} | " + ' | '.join(cells) + f" | {roof_t:.0%} | {fmt_mem(r['temp']['spyx_axn superspike'])} / "
                      f"{fmt_mem(r['temp']['spyx_axn boxcar'])} |")
     # the check
     L += ["", f"### Do they compute the same? (n = {CHECK['n']}, T = {CHECK['T']}, batch {CHECK['B']}, float32)", "",
@@ -736,6 +736,9 @@ def render(data: dict, out_name: str) -> str:
     if data.get('compile_s'):
         L += ["", "torch.compile's first call (compilation) in seconds: " + '; '.join(
             f"{k}: " + ', '.join(f"{n}: {t:.0f}" for n, t in v.items()) for k, v in data['compile_s'].items()) + "."]
+    if data.get('skipped'):
+        L += ["", "Left out: " + '; '.join(f"{f['framework']} at {f['n']} {f['dtype']} (foretold {f['foretold_s']:.0f} s "
+                                           "a call)" for f in data['skipped']) + "."]
     if data['failures']:
         L += ["", "Did not run: " + '; '.join(f"{f['framework']} at {f['n']} {f['dtype']} ({f['error']})"
                                               for f in data['failures']) + "."]
