@@ -748,17 +748,20 @@ def render(data: dict, out_name: str) -> str:
 
 
 def plot(data: dict, path):
+    "Seconds of the network and its peak memory against the width, float32, per framework, on log-log axes."
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), dpi=100)
-    for ax, key, title in zip(axes, ('t', 'lif'), ('network (Linear + LIF)', "LIF's share")):
-        rows = table_rows(data, 'float32')
+    rows = table_rows(data, 'float32')
+    for ax, key, label in zip(axes, ('t', 'rss_peak'), ('seconds, forward + backward', 'peak memory (MiB)')):
         for i, (k, r) in enumerate(sorted(rows.items())):
-            ns = sorted(n for n in r if r[n][key] > 0)
-            ax.loglog(ns, [r[n][key] for n in ns], 'o-' if 'spyx_axn' in k else 'x--', color=f'C{i % 10}',
-                      label=k, lw=2 if 'spyx_axn' in k else 1)
-        ax.set(xlabel='neurons', ylabel='seconds, forward + backward', title=f'{title}, float32')
+            ns = sorted(r)
+            ys = [r[n][key] / (2**20 if key == 'rss_peak' else 1) for n in ns]
+            ax.loglog(ns, ys, 'o-' if 'spyx_axn' in k else 'x--', color=f'C{i % 10}', label=k,
+                      lw=2 if 'spyx_axn' in k else 1)
+        ax.set(xlabel='neurons', ylabel=label, title=f"{label.split(',')[0].split(' (')[0]}, float32")
         ax.set_xticks(data['settings']['sizes'], [str(n) for n in data['settings']['sizes']])
+        ax.minorticks_off()
     axes[1].legend(fontsize='x-small', frameon=False, loc='center left', bbox_to_anchor=(1, 0.5))
     fig.tight_layout(); fig.savefig(path, metadata={'Software': None})
 
