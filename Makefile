@@ -23,7 +23,7 @@ VERSION_TESTS := tests/test_activations.py tests/test_misuse.py tests/test_regis
 STAGES := test-slow test-strict test-floor test-newest test-peers check-citation lint
 
 .PHONY: docs serve test test-all test-slow test-strict lint test-floor test-peers test-newest test-thorough lab export outputs clean-nbs sync-check \
-	dist check-citation mutants
+	dist check-citation mutants bench-field
 
 # A virtual environment in $(1), made from the requirements file $(2), with the package installed from the working tree.
 # $(3), if given, is the Python to make it with; python3 otherwise.
@@ -108,6 +108,12 @@ $(PEERS)/.installed: requirements-peers.txt requirements-dev.txt setup.py settin
 
 test-peers: $(PEERS)/.installed
 	$(PEERS)/bin/python -m pytest --peers -p no:cacheprovider tests/test_peers.py
+
+# The Open Neuromorphic framework benchmark against the peers, on this CPU with two threads (about 15 minutes):
+# benchmarks/field.json, .md and .png, which the performance page shows. FIELD_ARGS=--gpu runs it on a GPU up to 16k
+# neurons (benchmarks/field-gpu.*), FIELD_ARGS=--quick in a few minutes (benchmarks/quick/field.*).
+bench-field: $(PEERS)/.installed
+	$(PEERS)/bin/python benchmarks/field.py $(FIELD_ARGS)
 
 # The release's files: the sdist and the wheel, in dist/, and the check that an index renders their description.
 dist: $(VENV)/.installed
