@@ -70,8 +70,9 @@ def test_notebook(nb, factory, monkeypatch): run(nb, ['notest', 'slow', 'peers']
 # `make outputs`; in the slow tier, tests/test_spoken_digits.py makes the data and trains three surrogates on a reduced
 # set. The adaptive-widths page trains four methods from three widths on ten seeds, on Randman and the spoken digits
 # (240 runs, about half an hour); in the slow tier, tests/test_adaptive.py trains each method on a reduced set.
-# The page on why escape noise wins trains two kinds of spikes on both tasks, ten seeds each (about half an hour), and
-# keeps the accuracies in nbs/64_escape_noise_why.npz, which its saved outputs are made from.
+# The page on why escape noise wins trains two kinds of spikes, four other kinds of noise, a sweep of the width and a
+# second split of the spoken digits, ten seeds each (about two hours in all), and keeps the accuracies in
+# nbs/64_escape_noise_why.npz, which its saved outputs are made from.
 TOO_LONG_FOR_CI = {'63_spoken_digits.ipynb', '52_adaptive.ipynb', '64_escape_noise_why.ipynb'}
 
 @pytest.mark.slow
