@@ -9,7 +9,7 @@ __all__ = ['Activation', 'positive', 'non_negative', 'real', 'heaviside', 'Domai
 # %% ../nbs/00_core.ipynb #2b20d498
 import contextlib, contextvars, inspect, types
 from functools import partial, wraps
-from typing import Callable
+from typing import Callable, NamedTuple
 import numpy as np
 import jax
 import jax.numpy as jnp
@@ -186,15 +186,35 @@ def _half(dtype) -> str|None:
     if policy != 'auto': return policy
     return 'surrogate' if jax.default_backend() == 'cpu' and jnp.dtype(dtype) == jnp.bfloat16 else 'input'
 
+class _Rule(NamedTuple):
+    "What `_activation` computes. Each function takes the activation's `parts` first: its own functions, a static tuple."
+    forward: Callable  # forward(parts, x, data, params): the output in x's dtype; data: a key, a mask, spikes, or None
+    surrogate: Callable  # surrogate(parts, x, params): g, the factor of x's tangent, in the compute dtype
+    smooth: bool = False  # forward's exact derivative is g: the rule's output is the rule again, hyperparameters held in g
+    along: Callable|None = None  # along(parts, x, params): d forward/d each hyperparameter, elementwise; None: not moved
+
 @partial(jax.custom_jvp, nondiff_argnums=(0, 1, 2))
-def _spike(fwd, bwd, half, x, params): return _forward(fwd, x)
+def _activation(rule, parts, half, x, data, params): return rule.forward(parts, x, data, params)
 
-@_spike.defjvp
-def _spike_jvp(fwd, bwd, half, primals, tangents):
-    x, params = primals
-    return _forward(fwd, x), _tangent(partial(_evaluate, bwd), x, params, tangents[0], half)
+@_activation.defjvp
+def _activation_jvp(rule, parts, half, primals, tangents):
+    x, data, params = primals
+    dx, _, dparams = tangents
+    g = partial(rule.surrogate, parts)
+    if not rule.smooth: return rule.forward(parts, x, data, params), _tangent(g, x, params, dx, half)
+    # a smooth forward pass: its output from the rule itself, so that a derivative of this rule takes the rule again
+    # and every order is exact; its hyperparameters' tangents from `along` alone
+    t = _tangent(g, x, jax.lax.stop_gradient(params), dx, half)
+    if rule.along is not None:
+        along = rule.along(parts, jax.lax.stop_gradient(x), params)
+        t = t + jnp.asarray(sum(d * jnp.asarray(dparams[n], d.dtype) for n, d in along.items())).astype(x.dtype)
+    return _activation(rule, parts, half, x, data, params), t
 
-_apply = jax.jit(_spike, static_argnums=(0, 1, 2))
+_apply = jax.jit(_activation, static_argnums=(0, 1, 2))
+
+def _spikes(parts, x, data, params): return _forward(parts[0], x)
+def _g(parts, x, params): return _evaluate(parts[1], x, params)
+_SPIKE = _Rule(_spikes, _g)  # parts: (fwd, bwd)
 _apply_surrogate = jax.jit(_surrogate, static_argnums=0)
 _apply_primitive = jax.jit(partial(_surrogate, arg='primitive'), static_argnums=0)
 
@@ -213,13 +233,8 @@ def _policy(half):
     finally: _half_policy.reset(token)
 
 # %% ../nbs/00_core.ipynb #c0d0a017
-@partial(jax.custom_jvp, nondiff_argnums=(0, 1))
-def _spike_given(bwd, half, x, params, spikes): return spikes
-
-@_spike_given.defjvp
-def _spike_given_jvp(bwd, half, primals, tangents):
-    x, params, spikes = primals
-    return spikes, _tangent(partial(_evaluate, bwd), x, params, tangents[0], half)
+def _given(parts, x, spikes, params): return spikes
+_SPIKE_GIVEN = _Rule(_given, _g)  # parts: (fwd, bwd); the spikes computed outside, passed as data
 
 def _reads_arguments_only(f) -> bool:
     """Whether `f` can read no traced value but its arguments: a function without closure or defaults, which reads its
@@ -238,8 +253,8 @@ def _closes_over(fwd, bwd, x, params) -> bool:
 def _call(fwd, bwd, half, x, params):
     """The activation at `x`: its compiled program; or, where `fwd` or `bwd` closes over a traced value, which that
     program cannot hold, its `custom_jvp` called here, the spikes computed outside it (no derivative reaches `fwd`)."""
-    if _closes_over(fwd, bwd, x, params): return _spike_given(bwd, half, x, params, _forward(fwd, x))
-    return _apply(fwd, bwd, half, x, params)
+    if _closes_over(fwd, bwd, x, params): return _activation(_SPIKE_GIVEN, (fwd, bwd), half, x, _forward(fwd, x), params)
+    return _apply(_SPIKE, (fwd, bwd), half, x, None, params)
 
 # %% ../nbs/00_core.ipynb #5aca2c23
 def _key(v):
