@@ -9,7 +9,7 @@ __all__ = ['Activation', 'positive', 'non_negative', 'real', 'heaviside', 'Domai
 # %% ../nbs/00_core.ipynb #2b20d498
 import contextlib, contextvars, inspect, types
 from functools import partial, wraps
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, TypeVar
 import numpy as np
 import jax
 import jax.numpy as jnp
@@ -126,7 +126,24 @@ class Domain:
 positive, non_negative, real = Domain(0.), Domain(0., closed=True), Domain()
 
 # %% ../nbs/00_core.ipynb #c0d0a003
-def domains(**declared:Domain): # each hyperparameter of the factory, and its domain
+_Factory = TypeVar('_Factory', bound=Callable)
+
+def _formulas(factory) -> list[str]:
+    "The surrogate's and the primitive's formulas, from their docstrings, of what `factory` builds with its defaults."
+    try: act = factory()
+    except Exception: return []  # a factory without defaults for every hyperparameter
+    parts = (('Surrogate', 'g(x)', getattr(act, 'bwd', None)), ('Primitive', 'F(x)', getattr(act, 'prim', None)))
+    return [f"{what}: {f} = {doc}" for what, f, part in parts if part is not None and (doc := inspect.getdoc(part))]
+
+def _help(factory, sig, declared) -> str:
+    "`factory`'s docstring, then its formulas and each hyperparameter's domain: what `help` shows of a factory."
+    rules = [f"    {n}: {declared[n].rule}{' and finite' if declared[n].low is not None else ''} (default {p.default!r})"
+             for n, p in sig.parameters.items()]
+    domain = ["Hyperparameters, each refused with a ValueError outside its domain:", *rules] if rules else []
+    return '\n\n'.join(s for s in (inspect.getdoc(factory) or '', '\n'.join(_formulas(factory)), '\n'.join(domain)) if s)
+
+def domains(**declared:Domain, # each hyperparameter of the factory, and its domain
+           ) -> Callable[[_Factory], _Factory]:
     "Decorate a factory: each hyperparameter is checked against its declared domain before the factory runs."
     def decorate(factory):
         sig = inspect.signature(factory)
@@ -140,6 +157,7 @@ def domains(**declared:Domain): # each hyperparameter of the factory, and its do
             call.apply_defaults()
             return factory(**{n: declared[n].check(factory.__name__, n, v) for n, v in call.arguments.items()})
         checked.domains = declared
+        checked.__doc__ = _help(factory, sig, declared)
         return checked
     return decorate
 
