@@ -48,6 +48,7 @@ serve: $(VENV)/.installed
 # Export first, so that the API shown on each page is the notebooks' own.
 docs: $(VENV)/.installed
 	$(BIN)/nbdev_export
+	$(PY) tools/exports.py
 	$(PY) tools/docs.py _docs
 
 # The fast tier, run after every edit: every notebook's inline tests (`#| slow` cells left out), the contract
@@ -139,8 +140,10 @@ test-thorough: $(VENV)/.installed
 lab: $(VENV)/.installed
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=nbs $(LAB_ARGS)
 
+# The modules from the notebooks, then the surrogate factories' imports in spyx_axn/__init__.py (tools/exports.py).
 export: $(VENV)/.installed
 	$(BIN)/nbdev_export
+	$(PY) tools/exports.py
 
 # Re-execute the notebooks, saving their outputs (plots), slow cells included, then clean them and regenerate
 # README.md. Export last: the module's cell references name the cell ids that executing and cleaning leave. A page
@@ -154,6 +157,7 @@ outputs: $(VENV)/.installed $(PEERS)/.installed
 	$(PY) tools/docs.py --unlink $(NBS)
 	$(BIN)/nbdev_clean
 	$(BIN)/nbdev_export
+	$(PY) tools/exports.py
 	$(PY) tools/readme.py
 
 # Fail if ruff finds an unused import or an overlong line (pyproject.toml).
@@ -163,6 +167,7 @@ lint: $(VENV)/.installed
 # Fail if ruff does, or if exporting or cleaning the notebooks would change a committed file.
 sync-check: lint
 	$(BIN)/nbdev_export
+	$(PY) tools/exports.py
 	$(BIN)/nbdev_clean
 	$(PY) tools/readme.py --check
 	@test -z "$$(git status --porcelain)" || { git status --porcelain; echo "exporting or cleaning the notebooks changed the files above"; exit 1; }

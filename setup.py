@@ -75,6 +75,7 @@ setuptools.setup(
                  'Natural Language :: ' + cfg['language'].title()]
                 + ['Programming Language :: Python :: ' + v for v in cfg['tested_python'].split()],  # the versions tested
     packages=setuptools.find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
+    package_data={cfg['lib_path']: ['py.typed']},  # PEP 561: type checkers read the package's own annotations
     install_requires=cfg.get('requirements', '').split(),
     extras_require={k: cfg[f'{k}_requirements'].split() for k in ('bench',) if cfg.get(f'{k}_requirements')},
     python_requires='>=' + min_python,

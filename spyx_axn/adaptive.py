@@ -7,22 +7,21 @@ __all__ = ['Relaxed', 'relaxed', 'Width', 'window']
 
 # %% ../nbs/52_adaptive.ipynb #fdc63af5
 import inspect
-from functools import partial
 from typing import Callable, NamedTuple
 import numpy as np
 import jax
 import jax.numpy as jnp
-from .core import SpikeFunction, Wrapper, heaviside, _is_traced, _as_input, _arguments, _cast, _half, _tangent
+from .core import SpikeFunction, Wrapper, heaviside, _is_traced, _as_input, _arguments, _cast, _half, _Rule, _run
 from .surrogates.asymmetric import asymmetric
 from .measure import geometric
-from .escape_noise import _OfProbability, _probability, _per_area, _check_key
+from .escape_noise import _distribution, _per_area_of, _probability, _slope, _check_key
 
 # %% ../nbs/52_adaptive.ipynb #06f797ca
-def _along(prim, x, params):
+def _along(parts, x, params):
     """d(F(x)/A)/d(each hyperparameter) in the compute dtype, elementwise: (dF(x) - F(x)/A dA)/A, with A = F(inf) as in the
     forward pass. Each in forward mode with a unit tangent, so that a branch that `jnp.where` leaves out (0 * inf in it)
     never reaches the result, in reverse mode either."""
-    xc, pc = _cast(x, params)
+    prim, xc, pc = parts[0], *_cast(x, params)
     pb = {n: jnp.broadcast_to(v, xc.shape) for n, v in pc.items()}
     # x within the square root of the largest float: beyond it a tail's derivative overflows (0 * inf), and F there is
     # its limit to within the dtype's resolution for every registered surrogate but the heaviest tails
@@ -40,22 +39,13 @@ def _floats(hyperparameters):
     return {n: v.astype(jnp.result_type(float)) if jnp.issubdtype(jnp.result_type(v), jnp.integer) else v
             for n, v in _arguments(hyperparameters).items()}
 
-@partial(jax.custom_jvp, nondiff_argnums=(0, 1, 2))
-def _relax(prim, bwd, half, x, spike, params):
+def _relaxed(parts, x, spike, params):
     "The spike H(x) where `spike` is true, the twin F(x)/A elsewhere, in `x`'s dtype."
     xc, pc = _cast(x, params)
-    return jnp.where(spike, heaviside(x), _probability(prim, xc, pc).astype(x.dtype))
+    return jnp.where(spike, heaviside(x), _probability(parts[0], xc, pc).astype(x.dtype))
 
-@_relax.defjvp
-def _relax_jvp(prim, bwd, half, primals, tangents):
-    x, spike, params = primals
-    dx, _, dparams = tangents
-    # whatever the mask, the twin's derivative: g(x)/A along x, and d(F/A)/d(hyperparameters) along them
-    along_x = _tangent(partial(_per_area, prim, bwd), x, jax.lax.stop_gradient(params), dx, half)
-    along_p = sum(d * jnp.asarray(dparams[n], d.dtype) for n, d in _along(prim, jax.lax.stop_gradient(x), params).items())
-    return _relax(prim, bwd, half, x, spike, params), along_x + jnp.asarray(along_p).astype(x.dtype)
-
-_apply = jax.jit(_relax, static_argnums=(0, 1, 2))
+# parts: (prim, bwd). Whatever the mask, the twin's derivative: g(x)/A along x, and d(F/A)/d(hyperparameters) along them
+_RELAXED = _Rule(_relaxed, _slope, smooth=True, along=_along)
 
 # %% ../nbs/52_adaptive.ipynb #609c1f62
 def _is_number(v): return not isinstance(v, bool) and isinstance(v, (int, float, np.integer, np.floating))
@@ -68,15 +58,27 @@ def _unit(who, name, value):
                          f"got {name}={value!r}.")
     return float(value)
 
-class Relaxed(_OfProbability, Wrapper):
+class Relaxed(Wrapper):
     "A spike activation relaxed as ASGL does, called as `r(x, key)`: per unit the spike, or with probability `p` its smooth twin."
-    name, example = 'relaxed', 'sigmoid()'  # escape_noise's refusals, probability and surrogate: _OfProbability
+    name, example = 'relaxed', 'sigmoid()'
 
-    def __init__(self, act:SpikeFunction, p=0.2): Wrapper.__init__(self, act, p=p)
+    def __init__(self, act:SpikeFunction, p=0.2): super().__init__(act, p=p)
 
     def checked(self, p=0.2):
-        super().checked()  # escape_noise's: a primitive, a finite area, a non-negative surrogate
+        "Refuse, as `escape_noise` does, an activation whose F/A is no distribution function; and a `p` outside [0, 1]."
+        _distribution(self.name, self.act)
         return {'p': _unit(self.name, 'p', p)}
+
+    @property
+    def hyperparameters(self): return self.act.hyperparameters
+
+    def probability(self, x:jax.Array) -> jax.Array:
+        "The twin's output $F(x)/A$, the smooth units' output."
+        return _per_area_of(self.act, self.act.primitive, x)
+
+    def surrogate(self, x:jax.Array) -> jax.Array:
+        "Its derivative $g(x)/A$, what the backward pass multiplies the cotangent by along $x$."
+        return _per_area_of(self.act, self.act.surrogate, x)
 
     def smooth(self, x:jax.Array, key:jax.Array) -> jax.Array:
         "Where `r(x, key)` is smooth: a Bernoulli(p) draw per unit, True for the twin and False for the spike."
@@ -87,7 +89,7 @@ class Relaxed(_OfProbability, Wrapper):
         _check_key(repr(self), key)
         if not jnp.issubdtype(x.dtype, jnp.floating): x = x.astype(jnp.result_type(float))  # a probability: floats
         spike = ~self.smooth(x, key)
-        return _apply(self.act.prim, self.act.bwd, _half(x.dtype), x, spike, _floats(self.hyperparameters))
+        return _run(_RELAXED, (self.act.prim, self.act.bwd), _half(x.dtype), x, spike, _floats(self.hyperparameters))
 
 def relaxed(act:SpikeFunction, # a binary activation whose surrogate is non-negative with finite area
             p:float=0.2, # the share of units, drawn anew at every call, whose output is the twin F(x)/A

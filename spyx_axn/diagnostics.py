@@ -14,35 +14,42 @@ import numpy as np
 import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
-from .core import SpikeFunction, Wrapper, positive, _as_input, _cast, _compute_dtype, _half, _tangent
-from .escape_noise import EscapeNoise, _OfProbability, _area, _draw, _per_area, _probability, _check_key
+from .core import SpikeFunction, Wrapper, positive, _as_input, _cast, _compute_dtype, _half, _Rule, _run
+from .escape_noise import EscapeNoise, _area, _draw, _distribution, _per_area_of, _probability, _slope, _check_key
 
 # %% ../nbs/39_diagnostics.ipynb #b6c713bd
-@partial(jax.custom_jvp, nondiff_argnums=(0, 1, 2))
-def _smooth(prim, bwd, half, x, params):
+def _smooth(parts, x, data, params):
     "F(x)/A in `x`'s dtype, computed in at least float32."
     xc, pc = _cast(x, params)
-    return _probability(prim, xc, pc).astype(x.dtype)
+    return _probability(parts[0], xc, pc).astype(x.dtype)
 
-@_smooth.defjvp
-def _smooth_jvp(prim, bwd, half, primals, tangents):
-    x, params = primals
-    params = jax.lax.stop_gradient(params)  # the hyperparameters are held fixed, as in every activation
-    # the primal from the function itself: a derivative of this rule takes the rule again, so every order is exact
-    return (_smooth(prim, bwd, half, x, params),
-            _tangent(partial(_per_area, prim, bwd), x, params, tangents[0], half))
-
-_apply = jax.jit(_smooth, static_argnums=(0, 1, 2))
+_TWIN = _Rule(_smooth, _slope, smooth=True)  # parts: (prim, bwd); the hyperparameters held fixed, as in every activation
 
 # %% ../nbs/39_diagnostics.ipynb #44eb8f71
-class Twin(_OfProbability, Wrapper):
+class Twin(Wrapper):
     "The smooth twin of a spike activation: forward $F(x)/A$, backward its exact derivative $g(x)/A$."
-    name, example = 'twin', 'sigmoid()'  # escape_noise's refusals, probability and surrogate: _OfProbability
+    name, example = 'twin', 'sigmoid()'
+
+    def checked(self):
+        "Refuse, as `escape_noise` does, an activation whose F/A is no distribution function."
+        _distribution(self.name, self.act)
+        return {}
+
+    @property
+    def hyperparameters(self): return self.act.hyperparameters
+
+    def probability(self, x:jax.Array) -> jax.Array:
+        "The twin's output $F(x)/A$, as `escape_noise`'s firing probability."
+        return _per_area_of(self.act, self.act.primitive, x)
+
+    def surrogate(self, x:jax.Array) -> jax.Array:
+        "Its derivative $g(x)/A$, what the backward pass multiplies the cotangent by."
+        return _per_area_of(self.act, self.act.surrogate, x)
 
     def __call__(self, x:jax.Array) -> jax.Array:
         x = self.act._input(_as_input(self, x))
         if not jnp.issubdtype(x.dtype, jnp.floating): x = x.astype(jnp.result_type(float))  # a probability: floats
-        return _apply(self.act.prim, self.act.bwd, _half(x.dtype), x, self.hyperparameters)
+        return _run(_TWIN, (self.act.prim, self.act.bwd), _half(x.dtype), x, None, self.hyperparameters)
 
 def twin(act:SpikeFunction, # a binary activation whose surrogate is non-negative with finite area; or a twin
         ) -> Twin:

@@ -6,11 +6,10 @@
 __all__ = ['EscapeNoise', 'escape_noise']
 
 # %% ../nbs/37_escape_noise.ipynb #dcfab1e4
-from functools import partial
 import numpy as np
 import jax
 import jax.numpy as jnp
-from .core import SpikeFunction, Wrapper, heaviside, _is_traced, _as_input, _cast, _half, _tangent
+from .core import SpikeFunction, Wrapper, heaviside, _is_traced, _as_input, _cast, _half, _Rule, _run
 from .measure import geometric
 
 # %% ../nbs/37_escape_noise.ipynb #e8d868be
@@ -31,15 +30,9 @@ def _per_area(prim, bwd, x, params):
     xc, pc = _cast(x, params)
     return (jnp.broadcast_to(bwd(xc, **pc), x.shape) / _area(prim, xc, pc)).astype(xc.dtype)
 
-@partial(jax.custom_jvp, nondiff_argnums=(0, 1, 2))
-def _escape(prim, bwd, half, x, key, params): return _draw(prim, x, key, params)
-
-@_escape.defjvp
-def _escape_jvp(prim, bwd, half, primals, tangents):
-    x, key, params = primals  # the tangent rounded once, keeping the least for the backward pass, as every activation
-    return _draw(prim, x, key, params), _tangent(partial(_per_area, prim, bwd), x, params, tangents[0], half)
-
-_apply = jax.jit(_escape, static_argnums=(0, 1, 2))
+def _drawn(parts, x, key, params): return _draw(parts[0], x, key, params)
+def _slope(parts, x, params): return _per_area(*parts, x, params)
+_ESCAPE = _Rule(_drawn, _slope)  # parts: (prim, bwd); the tangent kept and rounded as every activation's
 
 # %% ../nbs/37_escape_noise.ipynb #bd9317e7
 def _is_key(key):
@@ -112,9 +105,13 @@ def _measured_distribution(who, act, lim=1e6):
                          f"g/F(inf) is not the derivative of F/F(inf); F must be the integral of g from -inf.")
 
 # %% ../nbs/37_escape_noise.ipynb #ef6857c3
-class _OfProbability:
-    "What a wrapper of `act` whose forward pass stands for p = F/area has: the refusals, p and p' (escape noise, twin)."
-    def __init__(self, act:SpikeFunction): super().__init__(act)  # Wrapper's, next in a subclass's order
+def _per_area_of(act, f, x):
+    "`f(x)`, `act`'s primitive or surrogate, over `act`'s area: the firing probability p = F/area, or its derivative g/area."
+    return f(x) / act.primitive(jnp.full(jnp.shape(x), jnp.inf, jnp.result_type(x, float)))
+
+class EscapeNoise(Wrapper):
+    "A stochastic spike activation, called as `s(x, key)`: Bernoulli(F(x)/area) forward, g(x)/area backward."
+    name, example = 'escape_noise', 'sigmoid()'
 
     def checked(self):
         "Refuse an activation whose F/area is no distribution function, or whose spikes are not 0 or 1."
@@ -126,24 +123,18 @@ class _OfProbability:
 
     def probability(self, x:jax.Array) -> jax.Array:
         "The firing probability $p(x) = F(x)/\\int g$."
-        return self.act.primitive(x) / self._area(x)
+        return _per_area_of(self.act, self.act.primitive, x)
 
     def surrogate(self, x:jax.Array) -> jax.Array:
         "The derivative $p'(x) = g(x)/\\int g$ that the backward pass multiplies the cotangent by."
-        return self.act.surrogate(x) / self._area(x)
-
-    def _area(self, x): return self.act.primitive(jnp.full(jnp.shape(x), jnp.inf, jnp.result_type(x, float)))
-
-class EscapeNoise(_OfProbability, Wrapper):
-    "A stochastic spike activation, called as `s(x, key)`: Bernoulli(F(x)/area) forward, g(x)/area backward."
-    name, example = 'escape_noise', 'sigmoid()'
+        return _per_area_of(self.act, self.act.surrogate, x)
 
     def __call__(self, x:jax.Array, key:jax.Array) -> jax.Array:
         x = self.act._input(_as_input(self, x))
         _check_key(repr(self), key)
         if not jnp.issubdtype(x.dtype, jnp.floating):  # integers, booleans: spikes, no gradient
             return _draw(self.act.prim, x.astype(jnp.result_type(float)), key, self.hyperparameters).astype(x.dtype)
-        return _apply(self.act.prim, self.act.bwd, _half(x.dtype), x, key, self.hyperparameters)
+        return _run(_ESCAPE, (self.act.prim, self.act.bwd), _half(x.dtype), x, key, self.hyperparameters)
 
 def escape_noise(act:SpikeFunction, # a binary activation whose surrogate is non-negative with finite area
                 ) -> EscapeNoise:

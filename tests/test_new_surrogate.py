@@ -1,5 +1,6 @@
-"""A new surrogate is one module: written into a copy of the package, with no other file edited, it is exported,
-registered, and passes every test parametrized by activation (README, Develop: adding a surrogate)."""
+"""A new surrogate is one module: written into a copy of the package, with no other file edited by hand (`make export`
+writes its import in `__init__.py`), it is exported, registered, and passes every test parametrized by activation
+(README, Develop: adding a surrogate)."""
 import re, shutil, subprocess, sys
 import pytest
 from helpers import ROOT
@@ -39,10 +40,12 @@ print('ok')
 
 @pytest.fixture(scope='module')
 def package(tmp_path_factory):
-    "A copy of the package with one more surrogate module in `surrogates/`, and no other file changed."
+    "A copy of the package with one more surrogate module in `surrogates/`, and its import that `make export` writes."
     where = tmp_path_factory.mktemp('copy')
     shutil.copytree(ROOT / 'spyx_axn', where / 'spyx_axn', ignore=shutil.ignore_patterns('__pycache__'))
     (where / 'spyx_axn' / 'surrogates' / 'inverse_cube.py').write_text(MODULE)
+    subprocess.run([sys.executable, ROOT / 'tools' / 'exports.py', '--package', where / 'spyx_axn'], check=True)
+    assert 'from .surrogates.inverse_cube import inverse_cube' in (where / 'spyx_axn' / '__init__.py').read_text()
     return where
 
 def run(package, *args):

@@ -139,6 +139,14 @@ def test_sdist_builds_the_same_wheel(dist, wheel):
     assert sdist.name == f"spyx_axn-{settings()['version']}.tar.gz"
 
 @pytest.mark.slow
+def test_the_release_marks_the_package_typed(dist):
+    "PEP 561's py.typed is in the sdist and in the wheel built from it: a type checker reads the package's annotations."
+    import tarfile, zipfile
+    sdist, built = dist
+    assert f"{sdist.name.removesuffix('.tar.gz')}/spyx_axn/py.typed" in tarfile.open(sdist).getnames()
+    assert 'spyx_axn/py.typed' in zipfile.ZipFile(built).namelist()
+
+@pytest.mark.slow
 def test_twine_check_strict(dist):
     "`twine check --strict` passes on the sdist and the wheel: an index would take and render them."
     r = subprocess.run([sys.executable, '-m', 'twine', 'check', '--strict', *dist], capture_output=True, text=True)
@@ -158,3 +166,34 @@ def test_the_floor_tested_is_the_floor_declared():
     pins = dict(l.split('#')[0].strip().split('==') for l in (ROOT / 'requirements-floor.txt').read_text().splitlines()
                 if '==' in l.split('#')[0])
     assert {p: pins.get(p) for p in ('jax', 'jaxlib')} == {'jax': declared['jax'], 'jaxlib': declared['jax']}, (pins, declared)
+
+def test_help_shows_each_factorys_formulas_and_domains():
+    "`help(factory)`: its surrogate's and primitive's formulas, as their docstrings write them, and each hyperparameter's rule."
+    import inspect, pydoc, spyx_axn as axn
+    for name in axn.available():
+        f = getattr(axn, name)
+        text, act = pydoc.render_doc(f, renderer=pydoc.plaintext), f()
+        assert f"Surrogate: g(x) = {inspect.getdoc(act.bwd)}" in text, (name, text)
+        assert act.prim is None or f"Primitive: F(x) = {inspect.getdoc(act.prim)}" in text, (name, text)
+        for n, d in f.domains.items():  # the rule the factory's refusal states
+            assert re.search(rf"^\s+{n}: {re.escape(d.rule)}", text, re.M), (name, n, text)
+
+@pytest.mark.slow  # mypy reads JAX's annotations: 45 s from an empty cache
+def test_a_type_checker_sees_every_factory(tmp_path):
+    """mypy, on a user's script, with the package on the path as an installed one is (its py.typed beside it): every
+    factory with its signature, the activation it returns, and a misspelt name an error, the only one."""
+    import shutil, spyx_axn as axn
+    shutil.copytree(ROOT / 'spyx_axn', tmp_path / 'lib' / 'spyx_axn', ignore=shutil.ignore_patterns('__pycache__'))
+    names = axn.available()
+    (tmp_path / 'user.py').write_text('import spyx_axn as axn\n' + ''.join(f'reveal_type(axn.{n})\n' for n in names)
+                                      + 'reveal_type(axn.superspike(k=3.).surrogate)\naxn.superspik\n')
+    cache = ROOT / '.cache' / 'mypy'  # what mypy read of jax, kept: 45 s once, a few seconds after
+    r = subprocess.run([sys.executable, '-m', 'mypy', '--cache-dir', cache, 'user.py'], cwd=tmp_path,
+                       capture_output=True, text=True, env={**os.environ, 'PYTHONPATH': str(tmp_path / 'lib')})
+    revealed = re.findall(r'^user\.py:(\d+): note: Revealed type is "(.*)"$', r.stdout, re.M)
+    assert len(revealed) == len(names) + 1, r.stdout
+    for n, (_, t) in zip(names, revealed):
+        assert re.fullmatch(r'def \(.*\) -> spyx_axn\.core\.SpikeFunction', t), (n, t)
+    assert re.fullmatch(r'def \(x: jax\.\S*Array\) -> jax\.\S*Array', revealed[-1][1]), revealed[-1]  # the method too
+    errors = re.findall(r'^user\.py:\d+: error: (.*)$', r.stdout, re.M)
+    assert errors == ['Module has no attribute "superspik"; maybe "superspike"?  [attr-defined]'], r.stdout

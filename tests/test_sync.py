@@ -24,6 +24,10 @@ def test_clean_changes_nothing(tmp_path):
     subprocess.run([BIN / 'nbdev_clean'], cwd=d, check=True)
     assert files(d / 'nbs', '*.ipynb') == files(ROOT / 'nbs', '*.ipynb'), "notebooks are not clean: run `nbdev_clean`"
 
+def test_the_factories_imports_are_the_modules_exports():
+    "spyx_axn/__init__.py imports every surrogate factory that a module of surrogates/ exports (tools/exports.py)."
+    subprocess.run([sys.executable, ROOT / 'tools' / 'exports.py', '--check'], check=True)
+
 def test_readme_is_rendered_index():
     subprocess.run([sys.executable, ROOT / 'tools' / 'readme.py', '--check'], check=True)
 
