@@ -268,9 +268,8 @@ def _poisoned(y, params):
     too, even where the formula reads it only through a comparison (a window's edge)."""
     traced = [v for v in jax.tree.leaves(params) if _is_traced(v) and jnp.issubdtype(v.dtype, jnp.floating)]
     if not traced or not jnp.issubdtype(y.dtype, jnp.floating): return y
-    # 1, or NaN, in y's dtype (hyperparameters of several dtypes are not promoted), an array broadcast to y's shape
-    factors = [jnp.where(jnp.isnan(v), v, 1.) for v in (v.astype(y.dtype) for v in traced)]  # no float64 arithmetic
-    return y * reduce(operator.mul, [f if f.ndim == 0 else jnp.broadcast_to(f, y.shape) for f in factors])
+    factor = reduce(operator.mul, [jnp.where(jnp.isnan(v), v, 1.) for v in traced])  # 1, or NaN: on the hyperparameters' shapes
+    return y * factor.astype(y.dtype)
 
 def _run(rule, parts, half, x, data, params):
     "An activation's output: its rule, compiled, then NaN where a traced hyperparameter is."
