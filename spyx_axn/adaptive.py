@@ -11,7 +11,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 import jax
 import jax.numpy as jnp
-from .core import SpikeFunction, Wrapper, heaviside, _is_traced, _as_input, _arguments, _cast, _half, _Rule, _run
+from .core import SpikeFunction, Wrapper, heaviside, _is_traced, _as_input, _arguments, _cast, _half, _Rule, _apply
 from .surrogates.asymmetric import asymmetric
 from .measure import geometric
 from .escape_noise import _distribution, _per_area_of, _probability, _slope, _check_key
@@ -89,7 +89,7 @@ class Relaxed(Wrapper):
         _check_key(repr(self), key)
         if not jnp.issubdtype(x.dtype, jnp.floating): x = x.astype(jnp.result_type(float))  # a probability: floats
         spike = ~self.smooth(x, key)
-        return _run(_RELAXED, (self.act.prim, self.act.bwd), _half(x.dtype), x, spike, _floats(self.hyperparameters))
+        return _apply(_RELAXED, (self.act.prim, self.act.bwd), _half(x.dtype), x, spike, _floats(self.hyperparameters))
 
 def relaxed(act:SpikeFunction, # a binary activation whose surrogate is non-negative with finite area
             p:float=0.2, # the share of units, drawn anew at every call, whose output is the twin F(x)/A

@@ -14,7 +14,7 @@ import numpy as np
 import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
-from .core import SpikeFunction, Wrapper, positive, _as_input, _cast, _compute_dtype, _half, _Rule, _run
+from .core import SpikeFunction, Wrapper, positive, _as_input, _cast, _compute_dtype, _half, _Rule, _apply
 from .escape_noise import EscapeNoise, _area, _draw, _distribution, _per_area_of, _probability, _slope, _check_key
 
 # %% ../nbs/39_diagnostics.ipynb #b6c713bd
@@ -49,7 +49,7 @@ class Twin(Wrapper):
     def __call__(self, x:jax.Array) -> jax.Array:
         x = self.act._input(_as_input(self, x))
         if not jnp.issubdtype(x.dtype, jnp.floating): x = x.astype(jnp.result_type(float))  # a probability: floats
-        return _run(_TWIN, (self.act.prim, self.act.bwd), _half(x.dtype), x, None, self.hyperparameters)
+        return _apply(_TWIN, (self.act.prim, self.act.bwd), _half(x.dtype), x, None, self.hyperparameters)
 
 def twin(act:SpikeFunction, # a binary activation whose surrogate is non-negative with finite area; or a twin
         ) -> Twin:

@@ -9,7 +9,7 @@ __all__ = ['EscapeNoise', 'escape_noise']
 import numpy as np
 import jax
 import jax.numpy as jnp
-from .core import SpikeFunction, Wrapper, heaviside, _is_traced, _as_input, _cast, _half, _Rule, _run
+from .core import SpikeFunction, Wrapper, heaviside, _is_traced, _as_input, _cast, _half, _Rule, _apply
 from .measure import geometric
 
 # %% ../nbs/37_escape_noise.ipynb #e8d868be
@@ -134,7 +134,7 @@ class EscapeNoise(Wrapper):
         _check_key(repr(self), key)
         if not jnp.issubdtype(x.dtype, jnp.floating):  # integers, booleans: spikes, no gradient
             return _draw(self.act.prim, x.astype(jnp.result_type(float)), key, self.hyperparameters).astype(x.dtype)
-        return _run(_ESCAPE, (self.act.prim, self.act.bwd), _half(x.dtype), x, key, self.hyperparameters)
+        return _apply(_ESCAPE, (self.act.prim, self.act.bwd), _half(x.dtype), x, key, self.hyperparameters)
 
 def escape_noise(act:SpikeFunction, # a binary activation whose surrogate is non-negative with finite area
                 ) -> EscapeNoise:
