@@ -147,7 +147,7 @@ def _help(factory, sig, declared) -> str:
     "`factory`'s docstring, then its formulas and each hyperparameter's domain: what `help` shows of a factory."
     rules = [f"    {n}: {declared[n].rule}{' and finite' if declared[n].low is not None else ''} (default {p.default!r})"
              for n, p in sig.parameters.items()]
-    domain = ["Hyperparameters, each refused with a ValueError outside its domain (a traced one: NaN outputs and gradients):",
+    domain = ["Hyperparameters, each refused with a ValueError outside its domain (a traced one: NaN g, F and gradients):",
               *rules] if rules else []
     return '\n\n'.join(s for s in (inspect.getdoc(factory) or '', '\n'.join(_formulas(factory)), '\n'.join(domain)) if s)
 
@@ -392,11 +392,14 @@ def _symmetric_primitive(lower, x, area):
     tail = jnp.where(far, 0, lower(jnp.where(far, 0, t)))
     return jnp.where(below, tail, area - tail)
 
-def _nan_where_nan(y, *hyperparameters):
-    """`y`, and NaN wherever one of `hyperparameters` is NaN (as `domains` makes a traced one outside its domain): for a
-    formula that reads one only through a comparison or in one branch, which would give a finite value there. A select,
-    not arithmetic: `y` itself, bit for bit, in the domain, and the derivative along a NaN hyperparameter NaN."""
-    for v in hyperparameters: y = jnp.where(jnp.isnan(v), v, y)
+def _nan_where_nan(y, *hyperparameters, compared=()):
+    """`y`, and NaN wherever one of `hyperparameters` or `compared` is NaN (as `domains` makes a traced one outside its
+    domain): for a formula that reads one in one branch only, or only through a comparison (`compared`), which would give
+    a finite value there. A select, not arithmetic: `y` itself, bit for bit, in the domain. The derivative along one of
+    `hyperparameters` is the formula's, unchanged (NaN where it is NaN, as the formula reads it); along one of `compared`,
+    which the formula gives none, the select's: 0 in the domain, NaN where it is NaN."""
+    for v in hyperparameters: y = jnp.where(jnp.isnan(v), jax.lax.stop_gradient(v), y)
+    for v in compared: y = jnp.where(jnp.isnan(v), v, y)
     return y
 
 # %% ../nbs/00_core.ipynb #3665e7f2

@@ -12,7 +12,7 @@ from ..core import SpikeFunction, custom, _symmetric_primitive, _nan_where_nan, 
 # %% ../../nbs/12_boxcar.ipynb #e02313ff
 def _boxcar(x, width, height):
     r"$\mathrm{height}$ if $|x| \le \mathrm{width}/2$, else $0$"
-    return _nan_where_nan(jnp.where(jnp.abs(x) <= width / 2, height, jnp.zeros_like(x)), width, height)
+    return _nan_where_nan(jnp.where(jnp.abs(x) <= width / 2, height, jnp.zeros_like(x)), height, compared=(width,))
 
 def _boxcar_primitive(x, width, height):
     r"$\mathrm{height}\cdot\mathrm{clip}(x + \mathrm{width}/2,\ 0,\ \mathrm{width})$"
