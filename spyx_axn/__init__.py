@@ -1,7 +1,7 @@
 "Surrogate-gradient spike activations for JAX: a Heaviside step forward, a smooth surrogate derivative backward."
 __version__ = "0.2.0"
 
-from .core import Activation, SpikeFunction, heaviside, custom, residuals
+from .core import Activation, SpikeFunction, heaviside, custom, residuals, domain_errors
 from .multilevel import multilevel
 from .escape_noise import escape_noise
 from .signed import signed
@@ -10,7 +10,7 @@ from .adaptive import relaxed
 from .keys import keyed, using_key, with_keys
 from .registry import available, get, config, describe
 
-__all__ = ['Activation', 'SpikeFunction', 'heaviside', 'custom', 'residuals',
+__all__ = ['Activation', 'SpikeFunction', 'heaviside', 'custom', 'residuals', 'domain_errors',
            'multilevel', 'escape_noise', 'signed', 'relaxed', 'keyed', 'using_key', 'with_keys', 'available', 'get', 'config', 'describe']
 
 # The surrogate factories, one line per module of surrogates/: written by tools/exports.py from their __all__.

@@ -122,7 +122,7 @@ def test_invalid_hyperparameters_are_refused_by_name(factory, name):
             f(**{name: v})
 
 def test_traced_hyperparameters_are_never_checked():
-    "A traced value cannot be checked without breaking tracing: it is passed on, whatever its value."
+    "A traced value is never refused, which would break tracing: the activation runs, whatever the value (NaN outside the domain)."
     for factory, hs in FACTORIES.items():
         for name in hs:
             g = jax.jit(lambda v: grad(getattr(axn, factory)(**{name: v}), 0.25))(-1.)

@@ -35,3 +35,46 @@ def test_every_magnitude_the_domain_accepts_computes_finite_values(factory, name
         if act.prim is not None: parts += [act.primitive(x[1:-1]), jax.vmap(jax.grad(act.primitive))(x)]
         for what, y in zip(('g', 'the gradient', 'F', "F'"), parts):
             assert np.isfinite(np.asarray(y)).all(), (f"{act!r}: {what} is not finite", np.asarray(y))
+
+@pytest.mark.parametrize('factory,name', [(f, h) for f, h in HYPER if f != 'custom'])
+def test_traced_values_outside_the_domain_give_nan_or_an_error(factory, name):
+    """Traced (under vmap, and as a jit argument), a value outside the domain gives NaN for g, F, the spikes' gradient
+    and the derivatives along the value, never a finite wrong number; in the domain, the values of the factory without
+    its domains, bit for bit. Under `domain_errors`, an error that names the hyperparameter, its rule and its value."""
+    d, f = _domain(factory, name), getattr(axn, factory)
+    default = float(f().hyperparameters[name])
+    bad = [v for v in [*d.outside(), -1., -np.inf, np.inf, np.nan] if v not in d]
+    vs = jnp.array([default, *bad], jnp.float32)
+    x = jnp.array([-0.7, -0.2, 0., 0.3, 1.1], jnp.float32)
+    def parts(build):
+        out = {'g': lambda v: build(v).surrogate(x), 'the gradient': lambda v: jax.vmap(jax.grad(build(v)))(x),
+               'dg/dv': lambda v: jax.vmap(jax.grad(lambda v, x: build(v).surrogate(x)), (None, 0))(v, x)}
+        if f().prim is not None:
+            out |= {'F': lambda v: build(v).primitive(x),
+                    'dF/dv': lambda v: jax.vmap(jax.grad(lambda v, x: build(v).primitive(x)), (None, 0))(v, x)}
+        return out
+    build = lambda v: f(**{name: v})
+    unchecked = parts(lambda v: f.__wrapped__(**{name: v}))  # the factory without its domains
+    for what, part in parts(build).items():
+        y = np.asarray(jax.vmap(part)(vs))
+        assert np.isnan(y[1:]).all(), (f"{factory}: {what} with {name} traced outside its domain is not NaN", bad, y[1:])
+        want = np.asarray(jax.vmap(unchecked[what])(vs)[0])  # the same batch: the same program but the guard
+        np.testing.assert_array_equal(y[0], want, f"{factory}: {what} in the domain")
+    step = jax.jit(lambda v: jax.vmap(jax.grad(build(v)))(x))
+    assert np.isnan(step(jnp.float32(bad[0]))).all()
+    with pytest.raises(ValueError, match=rf"{factory}: {name} must be {re.escape(d.rule)} and finite, got {name}="):
+        axn.domain_errors(step)(jnp.float32(bad[0]))
+    np.testing.assert_array_equal(axn.domain_errors(step)(jnp.float32(default)), step(jnp.float32(default)))
+
+def test_traced_values_outside_the_domain_give_nan_through_every_wrapper():
+    "multilevel, signed, escape_noise, twin and relaxed of an activation whose traced width is outside its domain: NaN."
+    from spyx_axn.diagnostics import twin
+    x, key = jnp.array([-3., -0.2, 0., 0.3, 3.], jnp.float32), jax.random.key(0)
+    wraps = {'multilevel': lambda a: axn.multilevel(a, levels=3), 'signed': axn.signed,
+             'escape_noise': lambda a: (lambda x: axn.escape_noise(a)(x, key)), 'twin': twin,
+             'relaxed': lambda a: (lambda x: axn.relaxed(a, p=0.5)(x, key))}
+    for name, wrap in wraps.items():
+        grad = jax.jit(lambda w: jax.vmap(jax.grad(wrap(axn.boxcar(width=w))))(x))
+        assert np.isnan(grad(-1.)).all() and np.isfinite(grad(1.)).all(), name
+        hyper = jax.jit(jax.grad(lambda w: jax.grad(lambda x: wrap(axn.boxcar(width=w))(x).sum())(x).sum()))
+        assert np.isnan(hyper(-1.)), name

@@ -7,7 +7,7 @@ __all__ = ['asymmetric']
 
 # %% ../../nbs/28_asymmetric.ipynb #80e3d149
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, domains, positive, Domain
+from ..core import SpikeFunction, custom, _nan_where_nan, domains, positive, Domain
 
 # %% ../../nbs/28_asymmetric.ipynb #0d0e790c
 _at_least_half = Domain(0.5, closed=True)  # bias: the least value in the window, bias - 1/2, is then >= 0
@@ -18,12 +18,13 @@ def _rise(x, width):
 
 def _asymmetric(x, width, bias):
     r"$x/\mathrm{width} + \mathrm{bias}$ if $|x| \le \mathrm{width}/2$, else $0$"
-    return jnp.where(jnp.abs(x) <= width / 2, _rise(x, width) / width + (bias - 0.5), jnp.zeros_like(x))
+    return _nan_where_nan(jnp.where(jnp.abs(x) <= width / 2, _rise(x, width) / width + (bias - 0.5), jnp.zeros_like(x)),
+                          width, bias)
 
 def _asymmetric_primitive(x, width, bias):
     r"$u^2/(2\,\mathrm{width}) + (\mathrm{bias} - 1/2)\,u$ with $u = \mathrm{clip}(x + \mathrm{width}/2,\ 0,\ \mathrm{width})$"
     u = _rise(x, width)
-    return u * (0.5 * (u / width) + (bias - 0.5))
+    return _nan_where_nan(u * (0.5 * (u / width) + (bias - 0.5)), width, bias)
 
 # %% ../../nbs/28_asymmetric.ipynb #25c12742
 @domains(width=positive, bias=_at_least_half)

@@ -7,17 +7,17 @@ __all__ = ['boxcar']
 
 # %% ../../nbs/12_boxcar.ipynb #c31abe89
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, _symmetric_primitive, domains, positive, non_negative
+from ..core import SpikeFunction, custom, _symmetric_primitive, _nan_where_nan, domains, positive, non_negative
 
 # %% ../../nbs/12_boxcar.ipynb #e02313ff
 def _boxcar(x, width, height):
     r"$\mathrm{height}$ if $|x| \le \mathrm{width}/2$, else $0$"
-    return jnp.where(jnp.abs(x) <= width / 2, height, jnp.zeros_like(x))
+    return _nan_where_nan(jnp.where(jnp.abs(x) <= width / 2, height, jnp.zeros_like(x)), height, compared=(width,))
 
 def _boxcar_primitive(x, width, height):
     r"$\mathrm{height}\cdot\mathrm{clip}(x + \mathrm{width}/2,\ 0,\ \mathrm{width})$"
     lower = lambda x: jnp.where(x >= -width / 2, height * (x + width / 2), 0)
-    return _symmetric_primitive(lower, x, width * height)
+    return _nan_where_nan(_symmetric_primitive(lower, x, width * height), width, height)
 
 # %% ../../nbs/12_boxcar.ipynb #a676a3a4
 @domains(width=positive, height=non_negative)

@@ -9,13 +9,13 @@ __all__ = ['dspike']
 import math
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, domains, positive, _symmetric_primitive
+from ..core import SpikeFunction, custom, _nan_where_nan, domains, positive, _symmetric_primitive
 from .sigmoid import _logistic_bump
 
 # %% ../../nbs/27_dspike.ipynb #566996b2
 def _dspike(x, b):
     r"$b\,\mathrm{sech}^2(bx)/(2\tanh(b/2))$ if $|x| \le 1/2$, else 0"
-    return jnp.where(jnp.abs(x) <= 0.5, 2 * b / jnp.tanh(b / 2) * _logistic_bump(2 * b * x), jnp.zeros_like(x))
+    return _nan_where_nan(jnp.where(jnp.abs(x) <= 0.5, 2 * b / jnp.tanh(b / 2) * _logistic_bump(2 * b * x), jnp.zeros_like(x)), b)
 
 _SERIES_BELOW = 0.02  # b below which F is the series in b^2
 
@@ -70,7 +70,7 @@ def _dspike_primitive(x, b):
     def lower(x):  # x <= 0; F and its derivatives evaluated where they are finite, so that no gradient has a NaN
         inside = x >= -0.5
         return jnp.where(inside, _dspike_lower(jnp.where(inside, x, -0.5), b), 0)
-    return _symmetric_primitive(lower, x, 1.)
+    return _nan_where_nan(_symmetric_primitive(lower, x, 1.), b)
 
 # %% ../../nbs/27_dspike.ipynb #3178217c
 @domains(b=positive)

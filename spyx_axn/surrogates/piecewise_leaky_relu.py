@@ -7,18 +7,19 @@ __all__ = ['piecewise_leaky_relu']
 
 # %% ../../nbs/33_piecewise_leaky_relu.ipynb #6000e74d
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, domains, positive, non_negative
+from ..core import SpikeFunction, custom, _nan_where_nan, domains, positive, non_negative
 
 # %% ../../nbs/33_piecewise_leaky_relu.ipynb #da185c8f
 def _piecewise_leaky_relu(x, width, leak):
     r"$1/\mathrm{width}$ if $|x| \le \mathrm{width}/2$, else $\mathrm{leak}$"
-    return jnp.where(jnp.abs(x) <= width / 2, 1 / width, leak)
+    return _nan_where_nan(jnp.where(jnp.abs(x) <= width / 2, 1 / width, leak), width, leak)
 
 def _piecewise_leaky_relu_primitive(x, width, leak):
     r"$1/2 + x/\mathrm{width}$ in the window, continued with slope $\mathrm{leak}$: $F(0) = 1/2$"
     inside = jnp.abs(x) <= width / 2
     out = jnp.where(inside, 0, jnp.where(x > 0, x - width / 2, x + width / 2))
-    return jnp.where(inside, 0.5 + x / width, jnp.where(x > 0, 1, 0) + jnp.where(leak == 0, 0, leak * out))
+    return _nan_where_nan(jnp.where(inside, 0.5 + x / width, jnp.where(x > 0, 1, 0) + jnp.where(leak == 0, 0, leak * out)),
+                          width, leak)
 
 # %% ../../nbs/33_piecewise_leaky_relu.ipynb #4a7aec0c
 @domains(width=positive, leak=non_negative)

@@ -8,20 +8,21 @@ __all__ = ['s2nn']
 # %% ../../nbs/32_s2nn.ipynb #5fbae6ba
 import jax
 import jax.numpy as jnp
-from ..core import SpikeFunction, custom, domains, positive, _negative
+from ..core import SpikeFunction, custom, _nan_where_nan, domains, positive, _negative
 from .sigmoid import _logistic_bump
 
 # %% ../../nbs/32_s2nn.ipynb #4ea9c59d
 def _s2nn(x, k, beta):
     r"$k\,s(kx)(1-s(kx))$ if $x<0$, else $\beta/(x+1)$"
     below = k * _logistic_bump(k * x)  # its derivative has no inf - inf where k^2 overflows
-    return jnp.where(_negative(x), below,  # read from the bits: a negative subnormal too, where flushed to 0
-                     beta / (1 + jnp.maximum(x, 0)))
+    return _nan_where_nan(jnp.where(_negative(x), below,  # read from the bits: a negative subnormal too, where flushed to 0
+                                    beta / (1 + jnp.maximum(x, 0))), k, beta)
 
 def _s2nn_primitive(x, k, beta):
     r"$s(kx)$ below 0, $1/2 + \beta\log(1+x)$ above: $F(0) = 1/2$"
     below = x < 0
-    return jnp.where(below, jax.nn.sigmoid(k * jnp.where(below, x, 0)), 0.5 + beta * jnp.log1p(jnp.where(below, 0, x)))
+    return _nan_where_nan(jnp.where(below, jax.nn.sigmoid(k * jnp.where(below, x, 0)), 0.5 + beta * jnp.log1p(jnp.where(below, 0, x))),
+                          k, beta)
 
 # %% ../../nbs/32_s2nn.ipynb #40b53bb9
 @domains(k=positive, beta=positive)
