@@ -16,9 +16,10 @@ CFF := .venv-cff
 # The strict session: the tests that only x64 can change (tests/test_strict.py says which, and why).
 STRICT_TESTS := tests/test_strict.py tests/test_misuse.py
 # The files the lowest and the newest JAX run: the contract at other hyperparameters, misuse, the registry, what the
-# backward pass keeps (it reads jaxprs, whose form changes between JAX versions), and the adaptive widths.
+# backward pass keeps (it reads jaxprs, whose form changes between JAX versions), the adaptive widths, and the domains
+# (a traced value outside one gives NaN, which JAX's primitives propagate).
 VERSION_TESTS := tests/test_activations.py tests/test_misuse.py tests/test_registry.py tests/test_residuals.py \
-	tests/test_adaptive.py
+	tests/test_adaptive.py tests/test_domains.py
 # The stages of `make test-all`, in order; each one's wall time is printed at the end.
 STAGES := test-slow test-strict test-floor test-newest test-peers check-citation lint
 
@@ -71,9 +72,9 @@ test-all: $(VENV)/.installed
 
 # The fast tier with the tests marked slow (training, slow notebook cells, the sweeps around every activation,
 # multi-device, the wheel installed with its dependencies), compiled at XLA's default settings (`--all`), with ten
-# times the property examples.
+# times the property examples. The log lists its 15 slowest tests, so that growth shows where it is.
 test-slow: $(VENV)/.installed
-	HYPOTHESIS_PROFILE=deep $(PY) -m pytest --all
+	HYPOTHESIS_PROFILE=deep $(PY) -m pytest --all --durations=15
 
 # The tests whose results x64 can change, with every JAX safety flag on (see tests/test_strict.py); strict dtype and
 # rank promotion are on in every test run (tests/conftest.py).

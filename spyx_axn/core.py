@@ -254,15 +254,15 @@ def _activation_jvp(rule, parts, half, primals, tangents):
     g = partial(rule.surrogate, parts)
     if not rule.smooth: return rule.forward(parts, x, data, params), _tangent(g, x, params, dx, half)
     # a smooth forward pass: its output from the rule itself, so that a derivative of this rule takes the rule again
-    # and every order is exact; its hyperparameters' tangents from `along` alone
-    t = _tangent(g, x, jax.lax.stop_gradient(params), dx, half)
+    # and every order is exact; its hyperparameters' tangents from `along` alone, which reads x as g reads them (so that
+    # the second derivatives across x and a hyperparameter are exact); without `along` they are held fixed
+    t = _tangent(g, x, params if rule.along is not None else jax.lax.stop_gradient(params), dx, half)
     if rule.along is not None:
-        along = rule.along(parts, jax.lax.stop_gradient(x), params)
+        along = rule.along(parts, x, params)
         t = t + jnp.asarray(sum(d * jnp.asarray(dparams[n], d.dtype) for n, d in along.items())).astype(x.dtype)
-    for n, v in params.items():  # NaN where a hyperparameter is (traced, outside its domain), along it too, to every order
-        if jnp.issubdtype(jnp.result_type(v), jnp.floating):
-            v = jnp.asarray(v).astype(t.dtype)
-            t = jnp.where(jnp.isnan(v), v * (t + jnp.asarray(dparams[n]).astype(t.dtype)), t)  # t itself elsewhere
+    for n, v in params.items():  # NaN where a hyperparameter is (traced, outside its domain), along it too, to every
+        if jnp.issubdtype(jnp.result_type(v), jnp.floating):  # order; elsewhere t times 1, bit for bit. A factor of v's
+            t = t * jnp.where(jnp.isnan(v), v, 1).astype(t.dtype)  # shape, not a select of x's: no mask is kept
     return _activation(rule, parts, half, x, data, params), t
 
 _apply = jax.jit(_activation, static_argnums=(0, 1, 2))

@@ -78,6 +78,15 @@ def test_hyperparameter_derivative_is_that_of_f_over_a(name):
             np.testing.assert_allclose(ours, jax.jacrev(lambda t: relax(h, t))(jnp.float64(v)), rtol=0, atol=1e-13 * scale)
             # the difference's own error: truncation (s^2) and rounding (float64 eps / s, about 1e-10)
             np.testing.assert_allclose(ours, fd, rtol=0, atol=1e-6 * scale + 1e-9, err_msg=f"{name}.{h}")
+            # the second order: d/d(hyperparameter) of the gradient along x, g/A, both ways round, against its differences
+            slope = lambda t: twin(axn.get(name, **{h: t})).surrogate(x)
+            fd = (slope(v + s) - slope(v - s)) / (2 * s) if v - s in getattr(axn, name).domains[h] else \
+                 (-3 * slope(v) + 4 * slope(v + s) - slope(v + 2 * s)) / (2 * s)
+            dx = lambda t: jax.vmap(jax.grad(lambda x, t: relaxed(axn.get(name, **{h: t}), p=1.)(x, KEY)), (0, None))(x, t)
+            dt = jax.vmap(jax.grad(lambda x, t: relaxed(axn.get(name, **{h: t}), p=1.)(x, KEY), 1), (0, None))
+            scale = np.abs(np.asarray(fd)).max() or 1.
+            for mixed in (jax.jacfwd(dx)(jnp.float64(v)), jax.vmap(jax.grad(lambda x: dt(x[None], jnp.float64(v))[0]))(x)):
+                np.testing.assert_allclose(mixed, fd, rtol=0, atol=1e-6 * scale + 1e-9, err_msg=f"{name}.{h}: second order")
 
 @pytest.mark.parametrize('dt', ['float32', 'float64'])
 def test_hyperparameter_derivative_with_tails_too_heavy_for_any_finite_stand_in(dt):
