@@ -9,7 +9,7 @@ their ratios. A concrete hyperparameter is checked when the activation is built,
 The NaN itself is a select on a scalar inside the same fused loop: the FLOPs do not change. What a traced check does
 cost is a fixed time per call of the compiled program, whatever its size: the check that `domain_errors` turns into an
 error (`checkify.debug_check`) marks the program as having an effect, which JAX dispatches by its slower path. On two
-CPU cores that was about 50 microseconds a call (2-4x at 2^16 inputs, 1.3x at 2^20, 1.02-1.04x at 2^23); a training
+CPU cores that was 50 to 80 microseconds a call (2-4x at 2^16 inputs, 1.3x at 2^20, 1.02-1.04x at 2^23); a training
 step that traces its slopes pays it once per step.
 
     python benchmarks/domains.py [REPS]"""
