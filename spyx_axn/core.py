@@ -89,16 +89,15 @@ class Domain:
         if self.low == 0: return "non-negative" if self.closed else "positive"
         return f"at least {self.low:g}" if self.closed else f"greater than {self.low:g}"
 
-    def holds(self, a:np.ndarray) -> np.ndarray:
-        "Elementwise, whether the numbers `a` are in the domain: finite, and above (or at) the bound."
-        return ((a >= self.low) if self.closed else (a > self.low)) & np.isfinite(a)
+    def holds(self, a:np.ndarray, xp=np) -> np.ndarray:
+        "Elementwise, whether the numbers `a` are in the domain: finite, and above (or at) the bound (`xp=jnp`: traced)."
+        return ((a >= self.low) if self.closed else (a > self.low)) & xp.isfinite(a)
 
     def holds_traced(self, v:jax.Array) -> jax.Array:
         "Elementwise, as `in` reads a concrete value, for a traced array of floats: in its own dtype and as float32 holds it."
         v32 = v.astype(jnp.float32)
         v32 = jnp.where(jnp.abs(v32) < jnp.finfo(jnp.float32).tiny, 0, v32)  # flushed to 0, as float32 computes
-        inside = lambda w: ((w >= self.low) if self.closed else (w > self.low)) & jnp.isfinite(w)
-        return inside(v) & inside(v32)
+        return self.holds(v, jnp) & self.holds(v32, jnp)
 
     def __contains__(self, value) -> bool:
         "Whether every element of the concrete `value` is in the domain, as float64 holds it and as float32 does."
@@ -256,13 +255,15 @@ def _activation_jvp(rule, parts, half, primals, tangents):
     # a smooth forward pass: its output from the rule itself, so that a derivative of this rule takes the rule again
     # and every order is exact; its hyperparameters' tangents from `along` alone, which reads x as g reads them (so that
     # the second derivatives across x and a hyperparameter are exact); without `along` they are held fixed
-    t = _tangent(g, x, params if rule.along is not None else jax.lax.stop_gradient(params), dx, half)
-    if rule.along is not None:
+    if rule.along is not None:  # g and `along` read a NaN hyperparameter (traced, outside its domain) and give NaN
+        t = _tangent(g, x, params, dx, half)
         along = rule.along(parts, x, params)
         t = t + jnp.asarray(sum(d * jnp.asarray(dparams[n], d.dtype) for n, d in along.items())).astype(x.dtype)
-    for n, v in params.items():  # NaN where a hyperparameter is (traced, outside its domain), along it too, to every
-        if jnp.issubdtype(jnp.result_type(v), jnp.floating):  # order; elsewhere t times 1, bit for bit. A factor of v's
-            t = t * jnp.where(jnp.isnan(v), v, 1).astype(t.dtype)  # shape, not a select of x's: no mask is kept
+        return _activation(rule, parts, half, x, data, params), t
+    t = _tangent(g, x, jax.lax.stop_gradient(params), dx, half)
+    for n, v in params.items():  # held: NaN where a hyperparameter is NaN, along it too, to every order; elsewhere
+        if jnp.issubdtype(jnp.result_type(v), jnp.floating):  # t times 1, bit for bit. A factor of v's shape, not a
+            t = t * jnp.where(jnp.isnan(v), v, 1).astype(t.dtype)  # select of x's: no mask is kept
     return _activation(rule, parts, half, x, data, params), t
 
 _apply = jax.jit(_activation, static_argnums=(0, 1, 2))
