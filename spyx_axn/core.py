@@ -256,14 +256,14 @@ def _activation_jvp(rule, parts, half, primals, tangents):
     # and every order is exact; its hyperparameters' tangents from `along` alone, which reads x as g reads them (so that
     # the second derivatives across x and a hyperparameter are exact); without `along` they are held fixed
     if rule.along is not None:  # g and `along` read a NaN hyperparameter (traced, outside its domain) and give NaN
-        t = _tangent(g, x, params, dx, half)
         along = rule.along(parts, x, params)
-        t = t + jnp.asarray(sum(d * jnp.asarray(dparams[n], d.dtype) for n, d in along.items())).astype(x.dtype)
-        return _activation(rule, parts, half, x, data, params), t
-    t = _tangent(g, x, jax.lax.stop_gradient(params), dx, half)
-    for n, v in params.items():  # held: NaN where a hyperparameter is NaN, along it too, to every order; elsewhere
-        if jnp.issubdtype(jnp.result_type(v), jnp.floating):  # t times 1, bit for bit. A factor of v's shape, not a
-            t = t * jnp.where(jnp.isnan(v), v, 1).astype(t.dtype)  # select of x's: no mask is kept
+        t = _tangent(g, x, params, dx, half) + jnp.asarray(
+            sum(d * jnp.asarray(dparams[n], d.dtype) for n, d in along.items())).astype(x.dtype)
+    else:
+        t = _tangent(g, x, jax.lax.stop_gradient(params), dx, half)
+        for v in params.values():  # held: NaN where a hyperparameter is NaN, along it too, to every order; elsewhere
+            if jnp.issubdtype(jnp.result_type(v), jnp.floating):  # t times 1, bit for bit. A factor of v's shape, not
+                t = t * jnp.where(jnp.isnan(v), v, 1).astype(t.dtype)  # a select of x's: no mask is kept
     return _activation(rule, parts, half, x, data, params), t
 
 _apply = jax.jit(_activation, static_argnums=(0, 1, 2))
